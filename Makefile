@@ -1,0 +1,41 @@
+# The virtio-gpu series for Debian's QEMU 7.2: see README.md.
+S := scripts
+
+.PHONY: help base tree export status build check demo clean
+
+help:
+	@echo "make demo     build if needed, boot a headless guest on our device, screenshots"
+	@echo "make check    everything CI runs; ends with 'N passed, N failed'"
+	@echo "make tree     (re)create build/qemu: the base commit plus patches/"
+	@echo "make export   rewrite patches/ from build/qemu's commits"
+	@echo "make status   do build/qemu and patches/ agree?"
+	@echo "make build    build build/bin/qemu-system-x86_64 from build/qemu"
+
+base:
+	$(S)/fetch-base.sh
+
+tree:
+	$(S)/series.sh tree
+
+export:
+	$(S)/series.sh export
+
+status:
+	$(S)/series.sh status
+
+# Create the tree only when there is none: never overwrite work in it.
+build/qemu/.git:
+	$(S)/series.sh tree
+
+build: build/qemu/.git
+	$(S)/build.sh
+
+check:
+	$(S)/check.sh
+
+demo: build
+	$(S)/demo.sh
+
+# Build outputs only: build/qemu (your work) stays.
+clean:
+	rm -rf build/qemu-build build/bisect build/bin build/logs build/demo

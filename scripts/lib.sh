@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# Common helpers for the project's scripts.  Source it; do not run it.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$TOP/build
+export TOP BUILD
+
+# The Debian source package the series is based on.
+BASE_PKG=qemu
+BASE_VERSION=${BASE_VERSION:-1:7.2+dfsg-7+deb12u18}
+BASE_UPSTREAM=7.2.22
+
+# Debian's own python first: meson from apt and QEMU's build scripts must
+# not run under a pyenv or virtualenv python that lacks Debian's modules.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+PYTHON=/usr/bin/python3
+export PATH PYTHON
+
+say()  { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run as root when we are not (apt, sources).
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null; then
+        sudo "$@"
+    else
+        die "need root for: $*"
+    fi
+}
+
+_apt_updated=
+apt_update_once() {
+    [ -n "$_apt_updated" ] && return 0
+    say "apt-get update"
+    as_root apt-get update -qq >&2
+    _apt_updated=1
+}
+
+# need_pkgs PKG...: install the Debian packages that are not installed yet.
+need_pkgs() {
+    local missing=() p
+    for p in "$@"; do
+        if ! dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null |
+             grep -qx installed; then
+            missing+=("$p")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    apt_update_once
+    say "installing: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Write FILE (as root) with the contents of stdin when it differs; then the
+# package lists are stale and the next apt_update_once refreshes them.
+_write_root_file() {
+    local file=$1 tmp
+    tmp=$(mktemp)
+    cat > "$tmp"
+    if ! cmp -s "$tmp" "$file" 2>/dev/null; then
+        as_root install -D -m 0644 "$tmp" "$file"
+        _apt_updated=
+    fi
+    rm -f "$tmp"
+}
+
+# Make 'apt-get source' work: add bookworm deb-src entries unless some
+# configured source already knows the base package.
+ensure_deb_src() {
+    if apt-cache showsrc "$BASE_PKG" 2>/dev/null | grep -q '^Version:'; then
+        return 0
+    fi
+    say "adding bookworm deb-src entries"
+    _write_root_file /etc/apt/sources.list.d/qemu-series-src.sources <<'SRC'
+# Added by the virtio-gpu series' scripts: source packages for the base.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    apt_update_once
+}
+
+# Make trixie's binary packages visible for the guest side (kernel, Mesa),
+# pinned at priority 100 so that nothing on the host is upgraded from it.
+ensure_trixie() {
+    _write_root_file /etc/apt/sources.list.d/qemu-series-trixie.sources <<'SRC'
+# Added by the virtio-gpu series' scripts: guest kernel and userspace.
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    _write_root_file /etc/apt/preferences.d/qemu-series-trixie <<'PIN'
+# Never upgrade the host from trixie: only explicit downloads use it.
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+    if ! apt-cache policy 2>/dev/null | grep -q 'n=trixie'; then
+        apt_update_once
+    fi
+}
