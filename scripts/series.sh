@@ -62,8 +62,9 @@ make_base() {
     mkdir -p "$tree"
     cp -a "$BUILD/base/src/." "$tree/"
     g init -q -b master
-    g config user.name >/dev/null || g config user.name "virtio-gpu series"
-    g config user.email >/dev/null || g config user.email "series@localhost"
+    # The series' authors: Signed-off-by lines must match the commits.
+    g config user.name "virtio-gpu series"
+    g config user.email "series@localhost"
     g add -A -f
     # A fixed identity and date: the base commit is the same everywhere.
     GIT_AUTHOR_NAME="Debian QEMU Team" \
