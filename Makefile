@@ -1,7 +1,7 @@
 # The virtio-gpu series for Debian's QEMU 7.2: see README.md.
 S := scripts
 
-.PHONY: help base tree export status build check demo clean
+.PHONY: help base tree export status build guest check demo clean
 
 help:
 	@echo "make demo     build if needed, boot a headless guest on our device, screenshots"
@@ -10,6 +10,7 @@ help:
 	@echo "make export   rewrite patches/ from build/qemu's commits"
 	@echo "make status   do build/qemu and patches/ agree?"
 	@echo "make build    build build/bin/qemu-system-x86_64 from build/qemu"
+	@echo "make guest    fetch the guest kernel and build the guest initramfs"
 
 base:
 	$(S)/fetch-base.sh
@@ -30,6 +31,11 @@ build/qemu/.git:
 build: build/qemu/.git
 	$(S)/build.sh
 
+# The demo's guest: Debian's 6.12 kernel (downloaded) and a busybox initramfs.
+guest:
+	$(S)/guest-kernel.sh
+	$(S)/guest-initramfs.sh
+
 check:
 	$(S)/check.sh
 
@@ -38,4 +44,5 @@ demo: build
 
 # Build outputs only: build/qemu (your work) stays.
 clean:
-	rm -rf build/qemu-build build/bisect build/bin build/logs build/demo
+	rm -rf build/qemu-build build/bisect build/bin build/logs build/demo \
+	    build/tests

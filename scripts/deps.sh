@@ -15,7 +15,7 @@ build_pkgs=(
     libegl-mesa0 libgl1-mesa-dri
 )
 check_pkgs=(perl python3)
-demo_pkgs=(busybox-static cpio kmod xz-utils)
+demo_pkgs=(cpio kmod xz-utils python3)
 
 for step in "$@"; do
     case "$step" in
