@@ -76,7 +76,7 @@ ensure_deb_src() {
     if apt-cache showsrc "$BASE_PKG" 2>/dev/null | grep -q '^Version:'; then
         return 0
     fi
-    say "adding bookworm deb-src entries"
+    say "making bookworm source packages available to apt"
     _write_root_file /etc/apt/sources.list.d/qemu-series-src.sources <<'SRC'
 # Added by the virtio-gpu series' scripts: source packages for the base.
 Types: deb-src
