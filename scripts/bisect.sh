@@ -29,7 +29,9 @@ for c in "${commits[@]}"; do
     name=$(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' \
            "$TOP/patches/series" | sed -n "${n}p")
     git -C "$wt" checkout -q --detach -f "$c"
-    if "$TOP/scripts/build.sh" "$wt" "$obj" > "$BUILD/bisect/$n.log" 2>&1; then
+    # The emulator and the qtests: test patches must build too.
+    if NINJA_TARGETS=$(qtest_targets) "$TOP/scripts/build.sh" "$wt" "$obj" \
+        > "$BUILD/bisect/$n.log" 2>&1; then
         echo "PASS: bisect $name builds"
     else
         echo "FAIL: bisect $name does not build (log: build/bisect/$n.log)"

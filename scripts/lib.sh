@@ -115,3 +115,9 @@ PIN
         apt_update_once
     fi
 }
+
+# The ninja targets of the qtests that tests/qtests.list names.
+qtest_targets() {
+    sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$TOP/tests/qtests.list" |
+        while read -r t _; do printf 'tests/qtest/%s ' "$t"; done
+}

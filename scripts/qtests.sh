@@ -7,12 +7,7 @@ obj=$BUILD/qemu-build
 list=$TOP/tests/qtests.list
 mapfile -t lines < <(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$list")
 
-targets=()
-for l in "${lines[@]}"; do
-    read -r t _ <<< "$l"
-    targets+=("tests/qtest/$t")
-done
-NINJA_TARGETS="${targets[*]}" "$TOP/scripts/build.sh" >&2
+NINJA_TARGETS=$(qtest_targets) "$TOP/scripts/build.sh" >&2
 
 export QTEST_QEMU_BINARY=$obj/qemu-system-x86_64
 export G_TEST_SRCDIR=$BUILD/qemu/tests/qtest G_TEST_BUILDDIR=$obj/tests/qtest
