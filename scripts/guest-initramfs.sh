@@ -1,6 +1,8 @@
 #!/bin/bash
-# Build the smoke-test guest's initramfs: Debian's busybox-static, the
-# modules from guest-kernel.sh and guest/init.
+# Build the guest's initramfs: Debian's busybox-static, the modules from
+# guest-kernel.sh, guest/init (the smoke test) and guest/rootfs-boot (boots
+# the rootfs image of guest-rootfs.sh when the command line says
+# guest.root=DEV).
 #
 # Output: $BUILD/guest/initramfs.cpio.gz (rebuilt only when an input changed).
 # shellcheck source=scripts/lib.sh
@@ -25,7 +27,7 @@ if [ ! -f "$bbdeb" ]; then
 fi
 [ -f "$bbdeb" ] || die "download of busybox-static failed"
 
-stamp="$bbver $(cat "$KDIR/stamp") $(cat "$0" "$TOP/guest/init" | sha256sum)"
+stamp="$bbver $(cat "$KDIR/stamp") $(cat "$0" "$TOP/guest/init" "$TOP/guest/rootfs-boot" | sha256sum)"
 if [ -f "$OUT" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$stamp" ]; then
     say "guest initramfs up to date"
     exit 0
@@ -40,6 +42,9 @@ cp "$tmp/bb/bin/busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp -a "$KDIR/lib/modules" "$root/lib/"
 install -m 0755 "$TOP/guest/init" "$root/init"
+# With guest.root=DEV on the command line, /init hands over to this script,
+# which mounts the rootfs image (guest-rootfs.sh) and switches to it.
+install -m 0755 "$TOP/guest/rootfs-boot" "$root/rootfs-boot"
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
     cpio --null -o -H newc -R 0:0 --quiet) | gzip -9n > "$OUT.tmp"

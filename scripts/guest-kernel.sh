@@ -7,8 +7,10 @@
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-# Top-level modules; their dependencies come from modules.dep.
-GUEST_MODULES=${GUEST_MODULES:-virtio_pci virtio_gpu}
+# Top-level modules; their dependencies come from modules.dep.  The smoke
+# guest needs the first two; the rootfs guest (guest-rootfs.sh, booted by
+# guest-run.sh) also its disk, file systems and the host's 9p share.
+GUEST_MODULES=${GUEST_MODULES:-virtio_pci virtio_gpu virtio_blk squashfs overlay 9p 9pnet_virtio}
 
 CACHE=$BUILD/guest/cache
 OUT=$BUILD/guest/kernel
