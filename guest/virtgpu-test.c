@@ -19,8 +19,10 @@
  *                                   (BLOB_MEM_HOST3D, MAPPABLE), MAP, mmap,
  *                                   write, read back (see below)
  *   fence --capset N [--ring R] [--count K] [--warmup W] [--cmd-hex HEX]
- *                                   K x EXECBUFFER with FENCE_FD_OUT (and
- *                                   RING_IDX when N > 0), poll() each fence
+ *         [--no-ring-idx]           K x EXECBUFFER with FENCE_FD_OUT (and
+ *                                   RING_IDX R when N > 0 unless
+ *                                   --no-ring-idx: then the fence is on the
+ *                                   device-wide timeline), poll() each fence
  *   blob-scanout [--hold S] [--then CMD]
  *                                   a guest blob as the KMS framebuffer
  *                                   (SET_SCANOUT_BLOB on the host), filled
@@ -32,7 +34,15 @@
  *
  * Each test prints one line "PASS <name> ..." or "FAIL <name>: <reason>"
  * (with errno), or "SKIP <name>: <why>" in "all", and the exit status is
- * non-zero after any FAIL.  Machine-readable lines: "PARAM name value",
+ * non-zero after any FAIL.  Most virtio-gpu commands are not answered
+ * synchronously: the kernel only logs the host's error responses, rate
+ * limited.  So each test also records the driver's virtio_gpu_cmd_queue and
+ * virtio_gpu_cmd_response trace events (tracefs, mounted on
+ * /sys/kernel/tracing when needed; root) and fails when the host answered
+ * any command with an error (the kernel log "*ERROR* response" lines when
+ * there is no tracefs); context-init waits for a fenced resource first, so
+ * that the answer to CTX_CREATE is in.  The trace is system-wide: run the
+ * tests alone.  Machine-readable lines: "PARAM name value",
  * "CAPSET id=.. ...", "RESULT fence_rtt_us median=.. p99=.. ... n=..".
  * --capset 0 means "no CONTEXT_INIT": the kernel's default (virgl) context.
  *
@@ -61,6 +71,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,6 +199,11 @@ struct vt_execbuffer {
 };
 struct vt_getparam { uint64_t param, value; };
 struct vt_resource_info { uint32_t bo_handle, res_handle, size, blob_mem; };
+struct vt_resource_create {
+    uint32_t target, format, bind, width, height, depth, array_size, last_level;
+    uint32_t nr_samples, flags, bo_handle, res_handle, size, stride;
+};
+struct vt_3d_wait { uint32_t handle, flags; };
 struct vt_get_caps {
     uint32_t cap_set_id, cap_set_ver;
     uint64_t addr;
@@ -209,6 +226,10 @@ struct vt_context_init { uint32_t num_params, pad; uint64_t ctx_set_params; };
     VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_GETPARAM, struct vt_getparam)
 #define VT_IOCTL_VIRTGPU_RESOURCE_INFO \
     VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_INFO, struct vt_resource_info)
+#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE \
+    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_CREATE, struct vt_resource_create)
+#define VT_IOCTL_VIRTGPU_WAIT \
+    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_WAIT, struct vt_3d_wait)
 #define VT_IOCTL_VIRTGPU_GET_CAPS \
     VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_GET_CAPS, struct vt_get_caps)
 #define VT_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB \
@@ -303,8 +324,6 @@ static const char *dev_path = "/dev/dri/card0";
 static int failures;
 
 static void fail(const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void fail(const char *name, const char *fmt, ...)
 {
     va_list ap;
     printf("FAIL %s: ", name);
@@ -326,6 +345,156 @@ static const char *ioerr(const char *what)
     return buf;
 }
 
+/* The host's answers since the start of the current test (see the top):
+ * the driver's trace events, else the kernel log. */
+#define TRACEFS "/sys/kernel/tracing"
+static int trace_ok = -1;       /* -1: not tried yet */
+static int kmsg_fd = -1;
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), ok;
+    if (fd < 0)
+        return -1;
+    ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+static void kmsg_mark(void)
+{
+    if (trace_ok < 0) {
+        struct stat st;
+        if (stat(TRACEFS "/events", &st) != 0)
+            mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+        trace_ok =
+            write_file(TRACEFS "/events/virtio_gpu/virtio_gpu_cmd_queue/enable", "1") == 0 &&
+            write_file(TRACEFS "/events/virtio_gpu/virtio_gpu_cmd_response/enable", "1") == 0;
+        if (trace_ok)       /* room for a long fence run: ~150 bytes an event */
+            write_file(TRACEFS "/buffer_size_kb", "8192");
+    }
+    if (trace_ok) {
+        write_file(TRACEFS "/trace", "");       /* O_TRUNC clears it */
+        return;
+    }
+    if (kmsg_fd < 0)
+        kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (kmsg_fd >= 0)
+        lseek(kmsg_fd, 0, SEEK_END);
+}
+
+static const char *cmd_name(unsigned c)
+{
+    static const char *two_d[] = {
+        "GET_DISPLAY_INFO", "RESOURCE_CREATE_2D", "RESOURCE_UNREF", "SET_SCANOUT",
+        "RESOURCE_FLUSH", "TRANSFER_TO_HOST_2D", "RESOURCE_ATTACH_BACKING",
+        "RESOURCE_DETACH_BACKING", "GET_CAPSET_INFO", "GET_CAPSET", "GET_EDID",
+        "RESOURCE_ASSIGN_UUID", "RESOURCE_CREATE_BLOB", "SET_SCANOUT_BLOB" };
+    static const char *three_d[] = {
+        "CTX_CREATE", "CTX_DESTROY", "CTX_ATTACH_RESOURCE", "CTX_DETACH_RESOURCE",
+        "RESOURCE_CREATE_3D", "TRANSFER_TO_HOST_3D", "TRANSFER_FROM_HOST_3D",
+        "SUBMIT_3D", "RESOURCE_MAP_BLOB", "RESOURCE_UNMAP_BLOB" };
+    if (c >= 0x100 && c < 0x100 + sizeof(two_d) / sizeof(two_d[0]))
+        return two_d[c - 0x100];
+    if (c >= 0x200 && c < 0x200 + sizeof(three_d) / sizeof(three_d[0]))
+        return three_d[c - 0x200];
+    return "?";
+}
+
+static const char *resp_name(unsigned r)
+{
+    static const char *errs[] = { "ERR_UNSPEC", "ERR_OUT_OF_MEMORY",
+        "ERR_INVALID_SCANOUT_ID", "ERR_INVALID_RESOURCE_ID",
+        "ERR_INVALID_CONTEXT_ID", "ERR_INVALID_PARAMETER" };
+    return r >= 0x1200 && r < 0x1206 ? errs[r - 0x1200] : "?";
+}
+
+static void fail(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Error answers in the trace: response events of type >= 0x1200, matched
+ * to their command by the queue event with the same vq name and seqno. */
+static int trace_errors(unsigned only_cmd, char *first, size_t firstlen)
+{
+    FILE *f = fopen(TRACEFS "/trace", "r");
+    char line[512];
+    int count = 0;
+    enum { NSEQ = 1 << 16 };
+    static uint32_t cmd_of[NSEQ];       /* control queue: seqno -> command */
+
+    if (!f)
+        return 0;
+    memset(cmd_of, 0, sizeof(cmd_of));
+    while (fgets(line, sizeof(line), f)) {
+        const char *q = strstr(line, "virtio_gpu_cmd_queue: ");
+        const char *r = strstr(line, "virtio_gpu_cmd_response: ");
+        const char *ev = q ? q : r, *p;
+        unsigned type = 0, seqno = 0;
+        if (!ev || !strstr(ev, " name=control "))
+            continue;
+        if ((p = strstr(ev, " type=0x")))
+            type = (unsigned)strtoul(p + 8, NULL, 16);
+        if ((p = strstr(ev, " seqno=")))
+            seqno = (unsigned)strtoul(p + 7, NULL, 10);
+        if (q) {
+            cmd_of[seqno % NSEQ] = type;
+            continue;
+        }
+        if (type < 0x1200)
+            continue;
+        unsigned cmd = cmd_of[seqno % NSEQ];
+        if (only_cmd && cmd != only_cmd)
+            continue;
+        if (!count++)
+            snprintf(first, firstlen, "%s to %s (response 0x%x, command 0x%x)",
+                     resp_name(type), cmd_name(cmd), type, cmd);
+    }
+    fclose(f);
+    return count;
+}
+
+static int kmsg_errors(unsigned only_cmd, char *first, size_t firstlen)
+{
+    char rec[1024];
+    int count = 0;
+
+    if (kmsg_fd < 0)
+        return 0;
+    for (;;) {
+        ssize_t r = read(kmsg_fd, rec, sizeof(rec) - 1);
+        if (r < 0 && errno == EPIPE)    /* overwritten records: go on */
+            continue;
+        if (r <= 0)
+            break;
+        rec[r] = 0;
+        const char *m = strstr(rec, "*ERROR* response 0x");
+        unsigned resp, cmd;
+        if (!m || !strstr(rec, "virtio_gpu") ||
+            sscanf(m, "*ERROR* response 0x%x (command 0x%x)", &resp, &cmd) != 2)
+            continue;
+        if (only_cmd && cmd != only_cmd)
+            continue;
+        if (!count++)
+            snprintf(first, firstlen, "%s to %s (response 0x%x, command 0x%x)",
+                     resp_name(resp), cmd_name(cmd), resp, cmd);
+    }
+    return count;
+}
+
+/* FAIL NAME when the host answered a command with an error since
+ * kmsg_mark(); ONLY_CMD != 0 looks at that command only.  Returns 1 then. */
+static int host_errors(const char *name, unsigned only_cmd)
+{
+    char first[160] = "";
+    int count = trace_ok > 0 ? trace_errors(only_cmd, first, sizeof(first))
+                             : kmsg_errors(only_cmd, first, sizeof(first));
+    if (!count)
+        return 0;
+    fail(name, "the host answered %d command%s with an error, first: %s", count,
+         count > 1 ? "s" : "", first);
+    return 1;
+}
+
 static int xioctl(int fd, unsigned long req, void *arg)
 {
     int r;
@@ -342,6 +511,12 @@ static double now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static void gem_close(int fd, uint32_t handle)
+{
+    struct vt_gem_close gc = { .handle = handle };
+    xioctl(fd, VT_IOCTL_GEM_CLOSE, &gc);
+}
+
 /* Open the device and check that it is virtio_gpu; -1 after a FAIL line. */
 static int open_dev(const char *name)
 {
@@ -349,6 +524,7 @@ static int open_dev(const char *name)
     struct vt_drm_version v = { .name = drv, .name_len = sizeof(drv) - 1 };
     int fd = open(dev_path, O_RDWR | O_CLOEXEC);
 
+    kmsg_mark();
     if (fd < 0) {
         fail(name, "%s", ioerr(dev_path));
         return -1;
@@ -387,7 +563,7 @@ static const struct { int id; const char *name; } param_names[] = {
 
 static const char *capset_name(unsigned id)
 {
-    static const char *names[] = { "?", "virgl", "virgl2", "gfxstream-vulkan",
+    static const char *names[] = { "default", "virgl", "virgl2", "gfxstream-vulkan",
                                    "venus", "cross-domain", "drm" };
     return id < sizeof(names) / sizeof(names[0]) ? names[id] : "?";
 }
@@ -445,6 +621,8 @@ static int cmd_params(void)
         fail("params", "%s", ioerr("GETPARAM of a basic param"));
         return 1;
     }
+    if (host_errors("params", 0))
+        return 1;
     printf("PASS params%s\n", line);
     return 0;
 }
@@ -528,6 +706,17 @@ static int cmd_capsets(void)
             printf("%s%08x", i ? "," : "", w);
         }
         printf("%s\n", size > 32 ? ",..." : "");
+        if (id == VIRTGPU_DRM_CAPSET_VENUS && size >= 20) {
+            /* virglrenderer's struct virgl_renderer_capset_venus; Mesa's
+             * venus driver wants the wire format version of its own
+             * venus-protocol (1 since 2023) and refuses others */
+            uint32_t w[5];
+            memcpy(w, buf, sizeof(w));
+            printf("CAPSET-VENUS wire_format_version=%u vk_xml_version=%u.%u.%u "
+                   "vk_ext_command_serialization_spec_version=%u "
+                   "vk_mesa_venus_protocol_spec_version=%u supports_blob_id_0=%u\n",
+                   w[0], w[1] >> 22, (w[1] >> 12) & 0x3ff, w[1] & 0xfff, w[2], w[3], w[4]);
+        }
         n += snprintf(list + n, sizeof(list) - n, " %u(%s,v%u,%uB)", id,
                       capset_name(id), maxver, size);
         found++;
@@ -538,7 +727,7 @@ static int cmd_capsets(void)
         fail("capsets", "no capset answered GET_CAPS (mask 0x%x)", mask);
         return 1;
     }
-    if (failures != failures0)
+    if (failures != failures0 || host_errors("capsets", 0))
         return 1;
     printf("PASS capsets%s\n", list);
     return 0;
@@ -572,6 +761,31 @@ static int cmd_context_init(unsigned capset, unsigned rings, int64_t poll_mask)
         close(fd);
         return 1;
     }
+    /* CTX_CREATE is not answered synchronously: wait for a fenced command
+     * queued after it (a small 3D resource), then look for its error. */
+    int v3d;
+    if (getparam(fd, VIRTGPU_PARAM_3D_FEATURES, &v3d) == 0 && v3d > 0) {
+        struct vt_resource_create rc = {
+            .target = VIRGL_PIPE_BUFFER, .format = VIRGL_FORMAT_R8_UNORM,
+            .bind = VIRGL_BIND_VERTEX_BUFFER, .width = 4096, .height = 1,
+            .depth = 1, .array_size = 1, .size = 4096 };
+        if (xioctl(fd, VT_IOCTL_VIRTGPU_RESOURCE_CREATE, &rc)) {
+            fail("context-init", "%s", ioerr("RESOURCE_CREATE (sync point)"));
+            close(fd);
+            return 1;
+        }
+        struct vt_3d_wait w = { .handle = rc.bo_handle };
+        if (xioctl(fd, VT_IOCTL_VIRTGPU_WAIT, &w)) {
+            fail("context-init", "%s", ioerr("WAIT for the sync point"));
+            close(fd);
+            return 1;
+        }
+        gem_close(fd, rc.bo_handle);
+        if (host_errors("context-init", 0x200)) {
+            close(fd);
+            return 1;
+        }
+    }
     /* A second init of the same file must be refused (EEXIST). */
     int again = context_init(fd, capset, rings, poll_mask);
     int e = errno;
@@ -588,12 +802,6 @@ static int cmd_context_init(unsigned capset, unsigned rings, int64_t poll_mask)
 }
 
 /* ---- blobs ---------------------------------------------------------------- */
-
-static void gem_close(int fd, uint32_t handle)
-{
-    struct vt_gem_close gc = { .handle = handle };
-    xioctl(fd, VT_IOCTL_GEM_CLOSE, &gc);
-}
 
 /* MAP + mmap a bo; NULL after a FAIL line. */
 static void *map_bo(int fd, const char *name, uint32_t handle, size_t size)
@@ -670,7 +878,8 @@ static int cmd_blob_guest(size_t size, uint32_t flags)
              ri.res_handle, ri.size, cb.res_handle, size);
         goto out;
     }
-    if (write_read_back(fd, "blob-guest", cb.bo_handle, size) == 0)
+    if (write_read_back(fd, "blob-guest", cb.bo_handle, size) == 0 &&
+        !host_errors("blob-guest", 0))
         printf("PASS blob-guest res=%u size=%zu flags=0x%x blob_mem=%u\n",
                cb.res_handle, size, flags, ri.blob_mem);
 out:
@@ -756,7 +965,8 @@ static int cmd_blob_host3d(unsigned capset, size_t size, const char *cmd_hex,
              ioerr("RESOURCE_CREATE_BLOB(BLOB_MEM_HOST3D, MAPPABLE)"));
         goto out_cmd;
     }
-    if (write_read_back(fd, "blob-host3d", cb.bo_handle, size) == 0)
+    if (write_read_back(fd, "blob-host3d", cb.bo_handle, size) == 0 &&
+        !host_errors("blob-host3d", 0))
         printf("PASS blob-host3d capset=%u(%s) res=%u size=%zu blob_id=%" PRIu64 "\n",
                capset, capset_name(capset), cb.res_handle, size, blob_id);
     gem_close(fd, cb.bo_handle);
@@ -777,7 +987,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 static int cmd_fence(unsigned capset, unsigned ring, long count, long warmup,
-                     const char *cmd_hex)
+                     const char *cmd_hex, int ring_idx)
 {
     const int failures0 = failures;
     int fd = open_dev("fence");
@@ -804,15 +1014,17 @@ static int cmd_fence(unsigned capset, unsigned ring, long count, long warmup,
     } else if (capset > VIRTGPU_DRM_CAPSET_VIRGL2) {
         cmd_size = 0;                   /* no generic no-op: empty buffer */
     }
-    if (capset && context_init(fd, capset, ring + 1, -1)) {
-        fail("fence", "capset=%u rings=%u: %s", capset, ring + 1, ioerr("CONTEXT_INIT"));
+    ring_idx = ring_idx && capset;
+    if (capset && context_init(fd, capset, ring_idx ? ring + 1 : 0, -1)) {
+        fail("fence", "capset=%u rings=%u: %s", capset, ring_idx ? ring + 1 : 0,
+             ioerr("CONTEXT_INIT"));
         close(fd);
         return 1;
     }
     lat = calloc((size_t)total, sizeof(*lat));
     for (long i = 0; i < total; i++) {
         struct vt_execbuffer eb = {
-            .flags = VIRTGPU_EXECBUF_FENCE_FD_OUT | (capset ? VIRTGPU_EXECBUF_RING_IDX : 0),
+            .flags = VIRTGPU_EXECBUF_FENCE_FD_OUT | (ring_idx ? VIRTGPU_EXECBUF_RING_IDX : 0),
             .size = (uint32_t)cmd_size,
             .command = (uintptr_t)cmd,
             .fence_fd = -1,
@@ -835,7 +1047,12 @@ static int cmd_fence(unsigned capset, unsigned ring, long count, long warmup,
             goto out;
         }
         if (r == 0) {
-            fail("fence", "fence %ld (ring %u) not signalled after 10 s", i, ring);
+            if (ring_idx)
+                fail("fence", "fence %ld (capset %u, ring %u) not signalled after 10 s",
+                     i, capset, ring);
+            else
+                fail("fence", "fence %ld (capset %u, no ring) not signalled after 10 s",
+                     i, capset);
             goto out;
         }
         if (pfd.revents & (POLLERR | POLLNVAL)) {
@@ -844,6 +1061,8 @@ static int cmd_fence(unsigned capset, unsigned ring, long count, long warmup,
         }
         lat[i] = t1 - t0;
     }
+    if (host_errors("fence", 0))
+        goto out;
     {
         double *v = lat + warmup, sum = 0;
         qsort(v, (size_t)count, sizeof(*v), cmp_double);
@@ -851,12 +1070,14 @@ static int cmd_fence(unsigned capset, unsigned ring, long count, long warmup,
             sum += v[i];
         double median = count % 2 ? v[count / 2] : (v[count / 2 - 1] + v[count / 2]) / 2;
         long i99 = (long)((count * 99 + 99) / 100) - 1;  /* ceil(0.99 n) - 1 */
+        char rs[16] = "none";
+        if (ring_idx)
+            snprintf(rs, sizeof(rs), "%u", ring);
         printf("RESULT fence_rtt_us median=%.1f p99=%.1f min=%.1f max=%.1f mean=%.1f "
-               "n=%ld capset=%u ring=%u cmd_bytes=%zu\n", median, v[i99], v[0],
-               v[count - 1], sum / count, count, capset, ring, cmd_size);
-        printf("PASS fence capset=%u(%s) ring=%u n=%ld median_us=%.1f p99_us=%.1f\n",
-               capset, capset ? capset_name(capset) : "default", ring, count, median,
-               v[i99]);
+               "n=%ld capset=%u ring=%s cmd_bytes=%zu\n", median, v[i99], v[0],
+               v[count - 1], sum / count, count, capset, rs, cmd_size);
+        printf("PASS fence capset=%u(%s) ring=%s n=%ld median_us=%.1f p99_us=%.1f\n",
+               capset, capset_name(capset), rs, count, median, v[i99]);
     }
 out:
     free(lat);
@@ -965,6 +1186,8 @@ static int cmd_blob_scanout(int hold, const char *then)
         fail("blob-scanout", "%s", ioerr("MODE_DIRTYFB"));
         goto out;
     }
+    if (host_errors("blob-scanout", 0))
+        goto out;
     printf("PASS blob-scanout %ux%u res=%u fb=%u crtc=%u connector=%u bars=",
            w, h, cb.res_handle, fb_id, crtc_id, conn_id);
     for (int i = 0; i < 8; i++)
@@ -1050,11 +1273,11 @@ static int cmd_all(void)
     if (f.v[VIRTGPU_PARAM_3D_FEATURES] <= 0) {
         SKIP("fence", "3d_features=0: no EXECBUFFER");
     } else {
-        RUN(cmd_fence(vcap, 0, 100, 5, NULL));
+        RUN(cmd_fence(vcap, 0, 100, 5, NULL, 1));
         /* every other context type the device has, on ring 0 */
         for (unsigned id = 3; f.v[VIRTGPU_PARAM_CONTEXT_INIT] > 0 && id < 32; id++)
             if (mask & (1u << id))
-                RUN(cmd_fence(id, 0, 100, 5, NULL));
+                RUN(cmd_fence(id, 0, 100, 5, NULL, 1));
     }
     printf("SUMMARY pass=%d fail=%d skip=%d\n", pass, failures, skips);
     return failures ? 1 : 0;
@@ -1071,6 +1294,7 @@ static void usage(void)
         "  blob-guest [--size BYTES] [--flags F]\n"
         "  blob-host3d --capset N [--size BYTES] [--cmd-hex HEX] [--blob-id I]\n"
         "  fence --capset N [--ring R] [--count K] [--warmup W] [--cmd-hex HEX]\n"
+        "        [--no-ring-idx]\n"
         "  blob-scanout [--hold SECONDS] [--then COMMAND]\n");
     exit(2);
 }
@@ -1083,6 +1307,7 @@ int main(int argc, char **argv)
     uint32_t flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE;
     uint64_t blob_id = 1;
     const char *cmd_hex = NULL, *then = NULL, *sub = NULL;
+    int ring_idx = 1;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (getenv("VIRTGPU_DEV"))
@@ -1103,6 +1328,7 @@ int main(int argc, char **argv)
         else if (OPT("--cmd-hex")) cmd_hex = v;
         else if (OPT("--hold")) hold = strtol(v, NULL, 0);
         else if (OPT("--then")) then = v;
+        else if (!strcmp(a, "--no-ring-idx")) ring_idx = 0;
         else if (a[0] != '-' && !sub) sub = a;
         else usage();
     }
@@ -1131,7 +1357,7 @@ int main(int argc, char **argv)
         return cmd_blob_host3d((unsigned)capset, size, cmd_hex, blob_id);
     if (!strcmp(sub, "fence"))
         return cmd_fence((unsigned)capset, (unsigned)ring, count, warmup < 0 ? 0 : warmup,
-                         cmd_hex);
+                         cmd_hex, ring_idx);
     usage();
     return 2;
 }
