@@ -12,14 +12,21 @@
 #               runs one command between markers, "screendump NAME" (a
 #               guest program) saves OUTDIR/NAME.png; see guest/rootfs-runner
 #   -e TEXT     the commands as a string, instead of -s
-#   -f FILE     copy FILE into the guest's /job/bin (first in its PATH),
-#               e.g. a virtgpu-test newer than the image's
+#   -f FILE     copy FILE into the guest's /job/bin (first in its PATH;
+#               same file name), e.g. a virtgpu-test newer than the image's
 #   -t TIMEOUT  seconds for the whole run (default 900)
 #   -T SECONDS  default timeout of one command (default 300)
 #   -b SECONDS  seconds for the boot, up to GUEST-ROOTFS-READY (default 300)
 # env: QEMU (default $BUILD/bin/qemu-system-x86_64), ACCEL (tcg), MACHINE
 #      (pc), MEM (2G), SMP (1), DISPLAY_OPT (-display value; none), APPEND
 #      (extra kernel command line), ROOTFS (default $BUILD/guest/rootfs.img).
+#
+# A commands file, e.g.:
+#     run params virtgpu-test params
+#     run kms -t 120 sh -c '(sleep 10; screendump kms) & kmscube -c 300'
+# (a screendump while kmscube runs: kmscube keeps the idle stdin that run
+# gives it, and quits on a readable one, so it is not the one sent to the
+# background).
 #
 # The commands reach the guest through a 9p share of OUTDIR/job (tag job,
 # mounted on /job), which also carries the screendump acknowledgements.
