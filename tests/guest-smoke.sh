@@ -56,6 +56,10 @@ smoke() {
 smoke virtio-gpu-pci +edid -resource_blob -host_visible -context_init
 # Guest blobs without udmabuf (the fbdev console is one), host-visible BAR.
 smoke virtio-gpu-pci,blob=on,hostmem=256M +resource_blob +host_visible
+# virgl headless (surfaceless EGL on llvmpipe) with blobs, hostmem and
+# CONTEXT_INIT; the console is read back from virglrenderer.
+smoke virtio-gpu-gl-pci,blob=on,hostmem=256M,context_init=on \
+    +virgl +resource_blob +host_visible +context_init
 
 echo "results: $OUT"
 [ "$fails" -eq 0 ]
