@@ -92,6 +92,8 @@
 #define VT_IO(nr)        _IO(DRM_IOCTL_BASE, nr)
 #define VT_IOW(nr, t)    _IOW(DRM_IOCTL_BASE, nr, t)
 #define VT_IOWR(nr, t)   _IOWR(DRM_IOCTL_BASE, nr, t)
+/* virtgpu's own ioctls, numbered after DRM_COMMAND_BASE */
+#define VT_VIRTGPU(nr, t) VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_##nr, t)
 
 struct vt_drm_version {
     int version_major, version_minor, version_patchlevel;
@@ -218,24 +220,15 @@ struct vt_create_blob {
 struct vt_ctx_set_param { uint64_t param, value; };
 struct vt_context_init { uint32_t num_params, pad; uint64_t ctx_set_params; };
 
-#define VT_IOCTL_VIRTGPU_MAP \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_MAP, struct vt_map)
-#define VT_IOCTL_VIRTGPU_EXECBUFFER \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_EXECBUFFER, struct vt_execbuffer)
-#define VT_IOCTL_VIRTGPU_GETPARAM \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_GETPARAM, struct vt_getparam)
-#define VT_IOCTL_VIRTGPU_RESOURCE_INFO \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_INFO, struct vt_resource_info)
-#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_CREATE, struct vt_resource_create)
-#define VT_IOCTL_VIRTGPU_WAIT \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_WAIT, struct vt_3d_wait)
-#define VT_IOCTL_VIRTGPU_GET_CAPS \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_GET_CAPS, struct vt_get_caps)
-#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_RESOURCE_CREATE_BLOB, struct vt_create_blob)
-#define VT_IOCTL_VIRTGPU_CONTEXT_INIT \
-    VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_CONTEXT_INIT, struct vt_context_init)
+#define VT_IOCTL_VIRTGPU_MAP VT_VIRTGPU(MAP, struct vt_map)
+#define VT_IOCTL_VIRTGPU_EXECBUFFER VT_VIRTGPU(EXECBUFFER, struct vt_execbuffer)
+#define VT_IOCTL_VIRTGPU_GETPARAM VT_VIRTGPU(GETPARAM, struct vt_getparam)
+#define VT_IOCTL_VIRTGPU_RESOURCE_INFO VT_VIRTGPU(RESOURCE_INFO, struct vt_resource_info)
+#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE VT_VIRTGPU(RESOURCE_CREATE, struct vt_resource_create)
+#define VT_IOCTL_VIRTGPU_WAIT VT_VIRTGPU(WAIT, struct vt_3d_wait)
+#define VT_IOCTL_VIRTGPU_GET_CAPS VT_VIRTGPU(GET_CAPS, struct vt_get_caps)
+#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB VT_VIRTGPU(RESOURCE_CREATE_BLOB, struct vt_create_blob)
+#define VT_IOCTL_VIRTGPU_CONTEXT_INIT VT_VIRTGPU(CONTEXT_INIT, struct vt_context_init)
 #define VT_IOCTL_VERSION     VT_IOWR(0x00, struct vt_drm_version)
 #define VT_IOCTL_GEM_CLOSE   VT_IOW(0x09, struct vt_gem_close)
 #define VT_IOCTL_SET_MASTER  VT_IO(0x1e)

@@ -47,20 +47,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 LOG=$OUT/serial.log
 : > "$LOG"
-# Unix socket paths are limited to ~108 bytes: keep the socket in /tmp.
-sockdir=$(mktemp -d "${TMPDIR:-/tmp}/guest-qmp.XXXXXX")
-QMP=$sockdir/qmp.sock
-pid=
-
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        sleep 1
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$sockdir"
-}
-trap cleanup EXIT
+qemu_session_start guest-qmp
 
 fail() {
     warn "guest boot failed: $*"
@@ -97,7 +84,7 @@ qmp screendump "{\"filename\": \"$OUT/screen.png\", \"format\": \"png\"}" \
     > /dev/null || fail "screendump failed"
 qmp quit > /dev/null 2>&1 || true
 for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-cleanup
+qemu_session_stop
 pid=
 
 tr -d '\r' < "$LOG" | sed -n '/^=== DRM-BEGIN ===$/,/^=== DRM-END ===$/{/^===/d;p}' \

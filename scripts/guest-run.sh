@@ -94,19 +94,7 @@ LOG=$OUT/serial.log
 if [ -n "$SCRIPT" ]; then cp "$SCRIPT" "$JOB/commands"; else printf '%s\n' "$TEXT" > "$JOB/commands"; fi
 for f in "${FILES[@]}"; do install -m 0755 "$f" "$JOB/bin/"; done
 
-sockdir=$(mktemp -d "${TMPDIR:-/tmp}/guest-run.XXXXXX")
-QMP=$sockdir/qmp.sock
-pid=
-
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        sleep 1
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -rf "$sockdir"
-}
-trap cleanup EXIT
+qemu_session_start guest-run
 
 qmp() { "$PYTHON" "$TOP/scripts/qmp.py" "$QMP" "$@"; }
 since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
@@ -205,7 +193,7 @@ else
             "{\"filename\": \"$OUT/at-failure.png\", \"format\": \"png\"}" > /dev/null 2>&1 || true
     fi
 fi
-cleanup
+qemu_session_stop
 pid=
 
 # Per-command logs and results from the serial log.

@@ -121,3 +121,23 @@ qtest_targets() {
     sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$TOP/tests/qtests.list" |
         while read -r t _; do printf 'tests/qtest/%s ' "$t"; done
 }
+
+# A QEMU run driven over QMP: qemu_session_start PREFIX makes a socket
+# directory in /tmp (Unix socket paths are limited to ~108 bytes) and sets
+# $QMP; the caller puts QEMU's pid in $pid.  qemu_session_stop kills QEMU
+# and removes the directory; it also runs on exit.
+qemu_session_start() {
+    sockdir=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    QMP=$sockdir/qmp.sock
+    pid=
+    trap qemu_session_stop EXIT
+}
+
+qemu_session_stop() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        sleep 1
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$sockdir"
+}
