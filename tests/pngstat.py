@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Print size and pixel statistics of a PNG (or binary PPM) screendump.
 
-    pngstat.py FILE
+    pngstat.py [--hues] FILE
     -> width=1280 height=800 colours=3 background=000000 nonbg=12345 nonblack=12345
 
 background is the most common colour; nonbg counts the pixels of any other
-colour, nonblack the pixels that are not pure black.  Stdlib only: 8-bit,
-non-interlaced PNGs of colour type 0 (grey), 2 (RGB), 4 (grey+alpha), 6 (RGBA).
+colour, nonblack the pixels that are not pure black.  --hues adds
+"hues=red:N,yellow:N,green:N,cyan:N,blue:N,magenta:N": the number of
+saturated pixels (brightest minus darkest channel at least 64) in each
+sixth of the colour wheel, centred on the colour it is named after; grey,
+white and black pixels count in none.  Stdlib only: 8-bit, non-interlaced
+PNGs of colour type 0 (grey), 2 (RGB), 4 (grey+alpha), 6 (RGBA).
 """
 import collections
 import struct
@@ -101,7 +105,26 @@ def read_ppm(data):
     return width, height, 3, 3, rows
 
 
-def stats(path):
+HUES = ("red", "yellow", "green", "cyan", "blue", "magenta")
+
+
+def hue_sector(rgb):
+    """The HUES index of a saturated colour, None for a greyish one."""
+    r, g, b = rgb
+    hi, lo = max(r, g, b), min(r, g, b)
+    if hi - lo < 64:
+        return None
+    d = hi - lo
+    if hi == r:
+        h = ((g - b) / d) % 6
+    elif hi == g:
+        h = (b - r) / d + 2
+    else:
+        h = (r - g) / d + 4
+    return int((h + 0.5) % 6)          # sector k is centred on hue k * 60
+
+
+def stats(path, hues=False):
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"P6":
@@ -113,21 +136,34 @@ def stats(path):
         count.update(row[i:i + ncol] for i in range(0, len(row), bpp))
     bg, nbg = count.most_common(1)[0]
     black = bytes(ncol)
-    return {
+    st = {
         "width": width, "height": height, "colours": len(count),
         "background": (bg * 3 if ncol == 1 else bg).hex(),
         "nonbg": width * height - nbg,
         "nonblack": width * height - count.get(black, 0),
     }
+    if hues:
+        per = [0] * len(HUES)
+        if ncol == 3:
+            for colour, n in count.items():
+                k = hue_sector(colour)
+                if k is not None:
+                    per[k] += n
+        st["hues"] = ",".join(f"{name}:{n}" for name, n in zip(HUES, per))
+    return st
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    hues = bool(args) and args[0] == "--hues"
+    if hues:
+        args = args[1:]
+    if len(args) != 1:
         sys.exit(__doc__.strip())
     try:
-        st = stats(sys.argv[1])
+        st = stats(args[0], hues)
     except (OSError, ValueError, zlib.error, struct.error, IndexError) as e:
-        sys.exit(f"pngstat.py: {sys.argv[1]}: {e}")
+        sys.exit(f"pngstat.py: {args[0]}: {e}")
     print(" ".join(f"{k}={v}" for k, v in st.items()))
 
 
