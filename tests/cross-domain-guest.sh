@@ -1,0 +1,78 @@
+#!/bin/bash
+# Cross-domain contexts from a real guest kernel: start Debian's Weston
+# headless (scripts/weston-headless.sh), boot the rootfs guest on a device
+# with the cross-domain capset connected to it, and run guest/xd-test in
+# the guest: a Wayland client made of raw virtio-gpu ioctls that gets the
+# compositor's globals through RECEIVE, allocates an image blob with
+# GET_IMAGE_REQUIREMENTS, writes its pixels and hands it to the compositor
+# as a wl_shm buffer.  Also fails when the host answered a command of the
+# guest with an error (the guest kernel logs those).
+# env: QEMU_SRC, QEMU_BUILD (default build/qemu and build/qemu-build),
+#      XD_DEVICE (the -device string without the socket path), plus
+#      guest-run.sh's ACCEL, MEM, ...
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+
+src=${QEMU_SRC:-$BUILD/qemu}
+obj=${QEMU_BUILD:-$BUILD/qemu-build}
+XD_DEVICE=${XD_DEVICE:-virtio-gpu-gl-pci,blob=on,hostmem=256M,context_init=on,x-cross-domain=on}
+OUT=$BUILD/tests/cross-domain-guest
+fails=0
+
+check() {
+    local name=$1; shift
+    if "$@"; then
+        echo "PASS: cross-domain-guest: $name"
+    else
+        echo "FAIL: cross-domain-guest: $name"
+        fails=$((fails + 1))
+    fi
+}
+
+if [ ! -f "$src/hw/display/virtio-gpu-cross-domain.c" ]; then
+    echo "SKIP: cross-domain-guest: the series in $src has no cross-domain backend"
+    exit 0
+fi
+
+need_pkgs weston gcc libc6-dev
+"$TOP/scripts/build.sh" "$src" "$obj" >&2
+"$TOP/scripts/guest-kernel.sh"
+"$TOP/scripts/guest-initramfs.sh"
+"$TOP/scripts/guest-rootfs.sh"
+
+mkdir -p "$OUT"
+gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/xd-test" "$TOP/guest/xd-test.c"
+
+rundir=$(mktemp -d "${TMPDIR:-/tmp}/xd-weston.XXXXXX")
+cleanup() {
+    "$TOP/scripts/weston-headless.sh" stop "$rundir" || true
+    rm -rf "$rundir"
+}
+trap cleanup EXIT
+if ! socket=$("$TOP/scripts/weston-headless.sh" start "$rundir"); then
+    echo "FAIL: cross-domain-guest: weston starts headless"
+    exit 1
+fi
+
+run=$OUT/run
+if ! QEMU=$obj/qemu-system-x86_64 "$TOP/scripts/guest-run.sh" -o "$run" \
+        -d "$XD_DEVICE,x-wayland-socket-path=$socket" -f "$OUT/xd-test" \
+        -T 240 -e 'run xd xd-test --timeout 120' > /dev/null; then
+    echo "FAIL: cross-domain-guest: the guest runs xd-test ($run/status:" \
+         "$(cat "$run/status" 2>/dev/null))"
+    exit 1
+fi
+
+log=$run/cmd/xd.log
+check "xd-test exits with 0" grep -q '^xd rc=0 ' "$run/results"
+for step in setup registry image shm; do
+    check "$step" grep -q "^PASS $step\b" "$log"
+done
+check "Weston's wl_compositor and wl_shm seen in the guest" \
+    grep -q '^GLOBAL [0-9]* wl_shm ' "$log"
+check "no error answers from the host" \
+    bash -c "! grep -q 'ERROR\\* response' '$log' '$run/serial.log'"
+check "weston still runs" "$TOP/scripts/weston-headless.sh" status "$rundir"
+cp "$rundir/weston.log" "$OUT/weston.log" 2>/dev/null || true
+echo "results: $run"
+[ "$fails" -eq 0 ]
