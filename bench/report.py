@@ -1,0 +1,339 @@
+#!/usr/bin/python3
+"""Turn a bench results directory into report.md and PNG plots.
+
+    report.py RESULTS_DIR
+
+Reads RESULTS_DIR/raw.tsv (bench, contender, config, metric, value, unit)
+and RESULTS_DIR/meta.txt (key=value), writes RESULTS_DIR/report.md and
+RESULTS_DIR/*.png.  Ratios are always taken between numbers of the same
+run, pair by pair.
+"""
+import csv
+import os
+import sys
+from collections import OrderedDict
+
+CONTENDERS = ["ours", "upstream", "stock"]
+NAMES = {
+    "ours": "ours (7.2.22 + series)",
+    "upstream": "upstream 10.2.2 (Debian)",
+    "stock": "stock 7.2.22 (Debian)",
+}
+DISPLAYS = {
+    "none": "-display none",
+    "gtk-gl": "-display gtk,gl=on (Xvfb)",
+}
+
+
+def load(res):
+    rows = []
+    with open(os.path.join(res, "raw.tsv")) as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            try:
+                r["value"] = float(r["value"])
+            except (TypeError, ValueError):
+                continue
+            rows.append(r)
+    meta = OrderedDict()
+    path = os.path.join(res, "meta.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    meta[k] = v
+    return rows, meta
+
+
+def get(rows, bench, contender, config, metric):
+    for r in rows:
+        if (r["bench"], r["contender"], r["config"], r["metric"]) == \
+                (bench, contender, config, metric):
+            return r["value"]
+    return None
+
+
+def configs(rows, bench):
+    seen = OrderedDict()
+    for r in rows:
+        if r["bench"] == bench:
+            seen[(r["contender"], r["config"])] = True
+    return list(seen)
+
+
+def fmt(v, digits=1):
+    if v is None:
+        return "n/a"
+    if abs(v) >= 1000:
+        return "%.0f" % v
+    return "%.*f" % (digits, v)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return "%.2f" % (a / b)
+
+
+def table(head, body):
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    return "\n".join(out)
+
+
+def plot_bars(path, title, ylabel, labels, series):
+    """series: [(name, [values])]; missing values are skipped."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(labels)), 4))
+    n = len(series)
+    width = 0.8 / max(n, 1)
+    for i, (name, vals) in enumerate(series):
+        xs = [j + (i - (n - 1) / 2) * width for j in range(len(labels))]
+        vs = [v if v is not None else 0 for v in vals]
+        bars = ax.bar(xs, vs, width, label=name)
+        for b, v in zip(bars, vals):
+            if v is not None:
+                ax.annotate(fmt(v), (b.get_x() + b.get_width() / 2, b.get_height()),
+                            ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if n > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def section_fence(rows, res, out):
+    cfgs = configs(rows, "fence")
+    if not cfgs:
+        return
+    out.append("## Fence round trip\n")
+    out.append("The guest program (`virtgpu-test fence --capset 0`) submits an "
+               "EXECBUFFER holding one virgl NOP dword with a fence and waits "
+               "for the fence, n times (after a warmup); times in µs as the "
+               "guest sees them.  Device `virtio-gpu-gl-pci`.  capset 0 = "
+               "the kernel's default virgl context without CONTEXT_INIT "
+               "(neither stock 7.2 nor upstream 10.2 with virglrenderer "
+               "0.10.4 offer more), so the fence is on the device-wide "
+               "timeline; `capset2` = a CONTEXT_INIT virgl2 context with a "
+               "ring fence (ours only).\n")
+    body = []
+    for c, cfg in cfgs:
+        disp = cfg.split(",")[0]
+        rest = ",".join(cfg.split(",")[1:])
+        body.append([NAMES.get(c, c), DISPLAYS.get(disp, disp) + (" " + rest if rest else ""),
+                     fmt(get(rows, "fence", c, cfg, "median")),
+                     fmt(get(rows, "fence", c, cfg, "p99")),
+                     fmt(get(rows, "fence", c, cfg, "n"), 0)])
+    out.append(table(["contender", "display", "median µs", "p99 µs", "n"], body))
+    out.append("")
+    pairs = []
+    gl = "gtk-gl"
+    for a, b in (("ours", "upstream"), ("ours", "stock"), ("upstream", "stock")):
+        ma, mb = get(rows, "fence", a, gl, "median"), get(rows, "fence", b, gl, "median")
+        pa, pb = get(rows, "fence", a, gl, "p99"), get(rows, "fence", b, gl, "p99")
+        pairs.append(["%s / %s" % (a, b), DISPLAYS[gl], ratio(ma, mb), ratio(pa, pb)])
+    ma, mb = get(rows, "fence", "ours", "none", "median"), get(rows, "fence", "ours", gl, "median")
+    pa, pb = get(rows, "fence", "ours", "none", "p99"), get(rows, "fence", "ours", gl, "p99")
+    pairs.append(["ours headless / ours gtk", "none vs gtk,gl=on", ratio(ma, mb), ratio(pa, pb)])
+    out.append("Ratios (lower is faster):\n")
+    out.append(table(["pair", "display", "median ratio", "p99 ratio"], pairs))
+    out.append("")
+    labels = ["%s\n%s" % (c, cfg) for c, cfg in cfgs]
+    if plot_bars(os.path.join(res, "fence.png"), "Fence round trip (guest)", "µs", labels,
+                 [("median", [get(rows, "fence", c, cfg, "median") for c, cfg in cfgs]),
+                  ("p99", [get(rows, "fence", c, cfg, "p99") for c, cfg in cfgs])]):
+        out.append("![fence round trip](fence.png)\n")
+
+
+def section_2d(rows, res, out):
+    cfgs = configs(rows, "2d")
+    if not cfgs:
+        return
+    out.append("## 2D: TRANSFER_TO_HOST_2D + RESOURCE_FLUSH, 1920x1080\n")
+    out.append("From the guest (`bench/guest/bench2d`): a 1920x1080 XRGB8888 "
+               "dumb buffer is the scanout of `virtio-gpu-pci,xres=1920,"
+               "yres=1080` (`-display none`), and each DRM_IOCTL_MODE_DIRTYFB "
+               "of the whole buffer makes the guest driver send "
+               "TRANSFER_TO_HOST_2D + RESOURCE_FLUSH.  The same guest "
+               "program runs on every contender, so the comparison holds "
+               "across versions.  fps = iterations per second with the "
+               "control queue kept full (sustained device rate); median/p99 "
+               "= time per iteration over windows of 10.\n")
+    body = []
+    for c, cfg in cfgs:
+        body.append([NAMES.get(c, c), fmt(get(rows, "2d", c, cfg, "fps")),
+                     fmt(get(rows, "2d", c, cfg, "mpix_s")),
+                     fmt(get(rows, "2d", c, cfg, "median")),
+                     fmt(get(rows, "2d", c, cfg, "p99"))])
+    out.append(table(["contender", "fps", "Mpixel/s", "median µs/iter", "p99 µs/iter"], body))
+    out.append("")
+    pairs = []
+    for a, b in (("ours", "upstream"), ("ours", "stock"), ("upstream", "stock")):
+        pairs.append(["%s / %s" % (a, b),
+                      ratio(get(rows, "2d", a, "1920x1080", "fps"),
+                            get(rows, "2d", b, "1920x1080", "fps")),
+                      ratio(get(rows, "2d", a, "1920x1080", "median"),
+                            get(rows, "2d", b, "1920x1080", "median")),
+                      ratio(get(rows, "2d", a, "1920x1080", "p99"),
+                            get(rows, "2d", b, "1920x1080", "p99"))])
+    out.append("Ratios (fps: higher is faster; times: lower is faster):\n")
+    out.append(table(["pair", "fps ratio", "median ratio", "p99 ratio"], pairs))
+    out.append("")
+    if plot_bars(os.path.join(res, "2d.png"), "2D transfer + flush, 1920x1080", "fps",
+                 [NAMES.get(c, c) for c, _ in cfgs],
+                 [("fps", [get(rows, "2d", c, cfg, "fps") for c, cfg in cfgs])]):
+        out.append("![2D](2d.png)\n")
+
+
+def section_guest(rows, res, out):
+    cfgs = configs(rows, "guest")
+    if not cfgs:
+        return
+    out.append("## Guest: kmscube and glmark2-es2-drm\n")
+    out.append("The trixie guest (Mesa 25) on our `virtio-gpu-gl-pci` "
+               "(`-display none`, virgl: the guest's GL runs on the host's "
+               "llvmpipe through virglrenderer) against the same guest "
+               "rendering in software (llvmpipe inside the TCG guest, "
+               "kms_swrast) on the 2D `virtio-gpu-pci`: what users have "
+               "today without the series.\n")
+    body = []
+    for c, cfg in cfgs:
+        body.append([cfg, fmt(get(rows, "guest", c, cfg, "kmscube_fps"), 2),
+                     fmt(get(rows, "guest", c, cfg, "glmark2_score"), 0)])
+    out.append(table(["guest rendering", "kmscube fps", "glmark2 score"], body))
+    out.append("")
+    out.append(table(["pair", "kmscube ratio", "glmark2 ratio"],
+                     [["virgl / software-2d",
+                       ratio(get(rows, "guest", "ours", "virgl", "kmscube_fps"),
+                             get(rows, "guest", "ours", "software-2d", "kmscube_fps")),
+                       ratio(get(rows, "guest", "ours", "virgl", "glmark2_score"),
+                             get(rows, "guest", "ours", "software-2d", "glmark2_score"))]]))
+    out.append("")
+    if plot_bars(os.path.join(res, "guest.png"), "Guest rendering", "fps / score",
+                 ["kmscube fps", "glmark2 score"],
+                 [(cfg, [get(rows, "guest", c, cfg, "kmscube_fps"),
+                         get(rows, "guest", c, cfg, "glmark2_score")]) for c, cfg in cfgs]):
+        out.append("![guest](guest.png)\n")
+
+
+def section_map(rows, res, out):
+    cfgs = configs(rows, "map-unmap")
+    if not cfgs:
+        return
+    out.append("## MAP_BLOB + UNMAP_BLOB\n")
+    out.append("A qtest (`bench/qtest/virtio-gpu-bench.c`, ours only: "
+               "neither stock 7.2 nor upstream 10.2 with virglrenderer "
+               "0.10.4 map host blobs) maps a virgl host blob into the "
+               "hostmem BAR and unmaps it, n cycles, alone and while a "
+               "second context keeps fenced virgl work in flight; for that "
+               "context, the fence latency (submit to answer, as the qtest "
+               "sees it) during the cycles.  Times include the qtest "
+               "protocol's round trips.\n")
+    metrics = []
+    for r in rows:
+        if r["bench"] == "map-unmap" and r["metric"] not in metrics:
+            metrics.append(r["metric"])
+    body = []
+    for c, cfg in cfgs:
+        body.append([cfg] + [fmt(get(rows, "map-unmap", c, cfg, m)) for m in metrics])
+    out.append(table(["run"] + metrics, body))
+    out.append("")
+    alone = get(rows, "map-unmap", "ours", "alone", "cycles_per_s")
+    loaded = get(rows, "map-unmap", "ours", "loaded", "cycles_per_s")
+    out.append(table(["pair", "cycles/s ratio"], [["loaded / alone", ratio(loaded, alone)]]))
+    out.append("")
+    labels = [cfg for _, cfg in cfgs]
+    if plot_bars(os.path.join(res, "map-unmap.png"), "MAP_BLOB + UNMAP_BLOB", "cycles/s",
+                 labels, [("cycles/s", [get(rows, "map-unmap", c, cfg, "cycles_per_s")
+                                        for c, cfg in cfgs])]):
+        out.append("![map-unmap](map-unmap.png)\n")
+
+
+def section_replay(rows, res, out):
+    cfgs = configs(rows, "replay")
+    if not cfgs:
+        return
+    out.append("## Device overhead: a recorded virgl stream replayed\n")
+    out.append("A virgl command stream recorded at virglrenderer's API while "
+               "kmscube ran in the guest on our device "
+               "(`bench/host/virgl-record.c`, an LD_PRELOAD shim: QEMU "
+               "itself is not changed) is replayed through our device by a "
+               "qtest (every call becomes its virtio-gpu command) and "
+               "straight into virglrenderer by `bench/host/virgl-replay.c` "
+               "(surfaceless EGL: the limit).  Times are the sum over all "
+               "commands of submit-to-answer, in ms per replay of the "
+               "whole stream (median and p99 over the repetitions).\n")
+    metrics = []
+    for r in rows:
+        if r["bench"] == "replay" and r["metric"] not in metrics:
+            metrics.append(r["metric"])
+    body = []
+    for c, cfg in cfgs:
+        body.append([c, cfg] + [fmt(get(rows, "replay", c, cfg, m), 2) for m in metrics])
+    out.append(table(["who", "run"] + metrics, body))
+    out.append("")
+    dev = get(rows, "replay", "device", "stream", "median_ms")
+    lim = get(rows, "replay", "limit", "stream", "median_ms")
+    floor = get(rows, "replay", "device", "transport", "median_ms")
+    pairs = [["device / limit", ratio(dev, lim)]]
+    if floor is not None and dev is not None:
+        pairs.append(["(device - qtest transport floor) / limit", ratio(dev - floor, lim)])
+    out.append(table(["pair", "ratio"], pairs))
+    out.append("")
+    if plot_bars(os.path.join(res, "replay.png"), "Replay of a recorded virgl stream", "ms",
+                 ["%s %s" % c for c in cfgs],
+                 [("median ms", [get(rows, "replay", c, cfg, "median_ms") for c, cfg in cfgs]),
+                  ("p99 ms", [get(rows, "replay", c, cfg, "p99_ms") for c, cfg in cfgs])]):
+        out.append("![replay](replay.png)\n")
+
+
+def main():
+    res = sys.argv[1]
+    rows, meta = load(res)
+    out = ["# virtio-gpu benchmark: %s run of %s\n" % (meta.get("mode", "?"),
+                                                        meta.get("date", "?"))]
+    out.append("Machine: %s, %s CPUs, %s GB RAM, %s, kernel %s; no GPU "
+               "(Mesa %s llvmpipe), virglrenderer %s.  Guests under TCG "
+               "(no KVM), 1 vCPU.  Load average at start %s, at end %s "
+               "(other jobs share the machine).\n" % (
+                   meta.get("cpu", "?"), meta.get("cpus", "?"), meta.get("mem_gb", "?"),
+                   meta.get("os", "?"), meta.get("kernel", "?"), meta.get("mesa", "?"),
+                   meta.get("virglrenderer", "?"), meta.get("loadavg_start", "?"),
+                   meta.get("loadavg_end", "?")))
+    out.append("Contenders, all configured alike (x86_64-softmmu, TCG+KVM, "
+               "opengl, virglrenderer, GTK, virtfs, slirp, png; "
+               "`bench/build.sh`):\n")
+    for c in CONTENDERS:
+        out.append("- **%s**: `%s`" % (NAMES[c], meta.get("qemu_" + c, "?")))
+    out.append("- ours = the base plus `patches/` as of %s\n" % meta.get("ours_patches", "?"))
+    section_fence(rows, res, out)
+    section_2d(rows, res, out)
+    section_guest(rows, res, out)
+    section_map(rows, res, out)
+    section_replay(rows, res, out)
+    bt = ["%s %s s" % (k[len("build_seconds_"):], v) for k, v in meta.items()
+          if k.startswith("build_seconds_")]
+    out.append("## Run\n")
+    out.append("Iterations: fence n=%s, 2D n=%s, kmscube %s frames, glmark2 %s, "
+               "MAP/UNMAP n=%s.  The bench took %s s.%s\n" % (
+                   meta.get("fence_n"), meta.get("two_d_n"), meta.get("kmscube_frames"),
+                   meta.get("glmark2_args"), meta.get("map_n"), meta.get("bench_seconds", "?"),
+                   (" Last build times: " + ", ".join(bt) + ".") if bt else ""))
+    with open(os.path.join(res, "report.md"), "w") as f:
+        f.write("\n".join(out))
+    print(os.path.join(res, "report.md"))
+
+
+if __name__ == "__main__":
+    main()
