@@ -17,6 +17,10 @@
  *   shm       that blob as a wl_shm pool (its fd travels as an identifier),
  *             a wl_buffer of it on a wl_surface, commit, then a sync: the
  *             compositor answers without a protocol error
+ *   screenshot  the buffer on a surface the fullscreen shell shows
+ *             (zwp_fullscreen_shell_v1), then Weston's screenshooter
+ *             (weston --debug) writes the output into another image blob:
+ *             the guest finds its 64x64 pixels in it, each one exact
  * Output: one "PASS <name>" or "FAIL <name>: <why>" line per step and
  * "GLOBAL <name> <interface> <version>" lines; exit status 1 after a FAIL.
  * The host's error answers don't reach the ioctls: the kernel logs them
@@ -120,10 +124,11 @@ struct ctx_init_args { uint32_t num_params, pad; uint64_t params; };
 #define FOURCC_XR24 0x34325258u
 #define PAGE 4096
 
-/* Wayland objects of this client */
+/* Wayland objects of this client, in the order they are made */
 enum {
     WL_DISPLAY = 1, WL_REGISTRY, SYNC1, SHM, POOL, BUFFER, COMPOSITOR,
-    SURFACE, SYNC2,
+    SURFACE, SYNC2, FSHELL, OUTPUT, SHOOTER, SURFACE2, FRAME, SHOT_POOL,
+    SHOT_BUFFER,
 };
 
 static int drm = -1;
@@ -140,8 +145,11 @@ static struct global {
 static int nglobals;
 static uint8_t inbuf[1 << 16];
 static size_t inlen;
-static uint32_t done_ids[64];
-static int ndone;
+/* events of our objects not waited for yet, with their first arguments */
+static struct event {
+    uint32_t obj, op, args[4];
+} events[256];
+static int nevents;
 
 static void pass(const char *name)
 {
@@ -374,8 +382,16 @@ static bool wl_parse(const char *name)
                          get32(m + 16 + padded) : 0;
             printf("GLOBAL %u %s %u\n", g->name, g->interface, g->version);
         }
-        if ((obj == SYNC1 || obj == SYNC2) && op == 0 && ndone < 64) {
-            done_ids[ndone++] = obj;
+        if (obj > WL_REGISTRY &&
+            nevents < (int)(sizeof(events) / sizeof(events[0]))) {
+            struct event *e = &events[nevents++];
+            uint32_t i;
+
+            e->obj = obj;
+            e->op = op;
+            for (i = 0; i < 4; i++) {
+                e->args[i] = 8 + 4 * i + 4 <= size ? get32(m + 8 + 4 * i) : 0;
+            }
         }
         off += size;
     }
@@ -386,9 +402,11 @@ static bool wl_parse(const char *name)
 
 /*
  * POLLs are always pending: wait for a fence event, take the RECEIVE out
- * of the channel page and POLL again, until wl_callback @callback is done.
+ * of the channel page and POLL again, until event @op of object @obj came
+ * (into @out, if not NULL).
  */
-static bool wl_roundtrip(const char *name, uint32_t callback)
+static bool wl_wait(const char *name, uint32_t obj, uint32_t op,
+                    struct event *out)
 {
     struct pollfd pfd = { .fd = drm, .events = POLLIN };
     uint8_t ev[64];
@@ -396,8 +414,14 @@ static bool wl_roundtrip(const char *name, uint32_t callback)
     int i;
 
     for (;;) {
-        for (i = 0; i < ndone; i++) {
-            if (done_ids[i] == callback) {
+        for (i = 0; i < nevents; i++) {
+            if (events[i].obj == obj && events[i].op == op) {
+                if (out) {
+                    *out = events[i];
+                }
+                memmove(&events[i], &events[i + 1],
+                        (nevents - i - 1) * sizeof(events[0]));
+                nevents--;
                 return true;
             }
         }
@@ -431,6 +455,12 @@ static bool wl_roundtrip(const char *name, uint32_t callback)
             return false;
         }
     }
+}
+
+/* wl_callback @callback is done */
+static bool wl_roundtrip(const char *name, uint32_t callback)
+{
+    return wl_wait(name, callback, 0, NULL);
 }
 
 static const struct global *find_global(const char *interface)
@@ -536,35 +566,63 @@ static bool test_registry(void)
 static uint32_t image_bo, image_res;
 static uint64_t image_size;
 
-static bool test_image(void)
+/* The test image: a different colour for each pixel */
+static uint32_t test_pixel(uint32_t x, uint32_t y)
 {
-    const char *name = "image";
+    return 0xff000000u | (0x40 + y) << 16 | (0x40 + x) << 8 | 0xa5;
+}
+
+/*
+ * GET_IMAGE_REQUIREMENTS of a @w x @h XR24 image and a host blob of it:
+ * returns its stride, fills in the rest.
+ */
+static uint32_t image_blob(const char *name, uint32_t w, uint32_t h,
+                           uint32_t *bo, uint32_t *res, uint64_t *size)
+{
     uint8_t cmd[24];
-    struct wait_args w = { .handle = query_bo };
-    uint32_t *pix, stride, blob_id, x, y;
+    struct wait_args wa = { .handle = query_bo };
+    uint32_t stride, blob_id;
 
     xd_hdr(cmd, XD_GET_IMAGE_REQUIREMENTS, sizeof(cmd));
-    put32(cmd + 8, 64);
-    put32(cmd + 12, 64);
+    put32(cmd + 8, w);
+    put32(cmd + 12, h);
     put32(cmd + 16, FOURCC_XR24);
     put32(cmd + 20, 0x11);              /* SCANOUT | LINEAR */
     memset(query, 0xff, 64);
     if (execbuffer(cmd, sizeof(cmd), XD_QUERY_RING, &query_bo, 1) ||
-        xioctl(IOCTL_WAIT, &w)) {
-        return fail(name, "GET_IMAGE_REQUIREMENTS: %s", strerror(errno));
+        xioctl(IOCTL_WAIT, &wa)) {
+        fail(name, "GET_IMAGE_REQUIREMENTS: %s", strerror(errno));
+        return 0;
     }
     stride = get32(query);
-    image_size = get64(query + 40);
+    *size = get64(query + 40);
     blob_id = get32(query + 48);
-    printf("IMAGE stride=%u size=%llu blob_id=%u map_info=%u\n", stride,
-           (unsigned long long)image_size, blob_id, get32(query + 52));
-    if (stride != 256 || image_size != 16384 || !blob_id ||
+    printf("IMAGE %ux%u stride=%u size=%llu blob_id=%u map_info=%u\n", w, h,
+           stride, (unsigned long long)*size, blob_id, get32(query + 52));
+    if (stride != w * 4 || *size < (uint64_t)stride * h || !blob_id ||
         blob_id == 0xffffffffu) {
-        return fail(name, "unexpected answer");
+        fail(name, "unexpected answer");
+        return 0;
     }
     if (create_blob(BLOB_MEM_HOST3D, BLOB_FLAG_MAPPABLE | BLOB_FLAG_SHAREABLE,
-                    blob_id, image_size, &image_bo, &image_res)) {
-        return fail(name, "host blob: %s", strerror(errno));
+                    blob_id, *size, bo, res)) {
+        fail(name, "host blob: %s", strerror(errno));
+        return 0;
+    }
+    return stride;
+}
+
+static bool test_image(void)
+{
+    const char *name = "image";
+    uint32_t *pix, x, y;
+
+    if (!image_blob(name, 64, 64, &image_bo, &image_res, &image_size)) {
+        return false;
+    }
+    if (image_size != 16384) {
+        return fail(name, "an image of %llu bytes",
+                    (unsigned long long)image_size);
     }
     pix = blob_map(image_bo, image_size);
     if (!pix) {
@@ -572,12 +630,12 @@ static bool test_image(void)
     }
     for (y = 0; y < 64; y++) {
         for (x = 0; x < 64; x++) {
-            pix[y * 64 + x] = 0xff000000u | y << 18 | x << 2;
+            pix[y * 64 + x] = test_pixel(x, y);
         }
     }
     for (y = 0; y < 64; y++) {
         for (x = 0; x < 64; x++) {
-            if (pix[y * 64 + x] != (0xff000000u | y << 18 | x << 2)) {
+            if (pix[y * 64 + x] != test_pixel(x, y)) {
                 return fail(name, "pixel (%u, %u) reads back 0x%08x", x, y,
                             pix[y * 64 + x]);
             }
@@ -624,6 +682,107 @@ static bool test_shm(void)
     return true;
 }
 
+static bool test_screenshot(void)
+{
+    const char *name = "screenshot";
+    const char *names[] = { "zwp_fullscreen_shell_v1", "wl_output",
+                            "weston_screenshooter" };
+    const struct global *g[3];
+    uint32_t shot_bo, shot_res, w, h, x, y, x0 = 0, y0 = 0, i;
+    uint64_t shot_size;
+    uint32_t *shot;
+    struct event ev;
+    uint8_t b[512];
+    size_t len = 0;
+    bool found = false;
+
+    for (i = 0; i < 3; i++) {
+        g[i] = find_global(names[i]);
+        if (!g[i]) {
+            return fail(name, "no %s (weston --debug --shell="
+                        "fullscreen-shell.so?)", names[i]);
+        }
+    }
+    wl_bind(b, &len, g[0], 1, FSHELL);
+    wl_bind(b, &len, g[1], 1, OUTPUT);
+    wl_bind(b, &len, g[2], 1, SHOOTER);
+    if (xd_send(b, len, 0)) {
+        return fail(name, "SEND: %s", strerror(errno));
+    }
+    /* wl_output.mode(flags, width, height, refresh) */
+    if (!wl_wait(name, OUTPUT, 1, &ev)) {
+        return false;
+    }
+    w = ev.args[1];
+    h = ev.args[2];
+    printf("OUTPUT %ux%u\n", w, h);
+    if (w < 64 || h < 64 || w > 4096 || h > 4096) {
+        return fail(name, "an output of %ux%u", w, h);
+    }
+
+    /* the image on a surface in the middle of the output, until shown */
+    len = 0;
+    wl_req(b, &len, COMPOSITOR, 0, (uint32_t[]) { SURFACE2 }, 1);
+    wl_req(b, &len, FSHELL, 1, (uint32_t[]) { SURFACE2, 1, OUTPUT }, 3);
+    wl_req(b, &len, SURFACE2, 1, (uint32_t[]) { BUFFER, 0, 0 }, 3);
+    wl_req(b, &len, SURFACE2, 2, (uint32_t[]) { 0, 0, 64, 64 }, 4);
+    wl_req(b, &len, SURFACE2, 3, (uint32_t[]) { FRAME }, 1);
+    wl_req(b, &len, SURFACE2, 6, NULL, 0);
+    if (xd_send(b, len, 0)) {
+        return fail(name, "SEND: %s", strerror(errno));
+    }
+    if (!wl_roundtrip(name, FRAME)) {
+        return false;
+    }
+
+    /* weston_screenshooter.take_shot(output, buffer of another blob) */
+    if (!image_blob(name, w, h, &shot_bo, &shot_res, &shot_size)) {
+        return false;
+    }
+    len = 0;
+    wl_req(b, &len, SHM, 0, (uint32_t[]) { SHOT_POOL, shot_size }, 2);
+    if (xd_send(b, len, shot_res)) {
+        return fail(name, "SEND of the pool: %s", strerror(errno));
+    }
+    len = 0;
+    wl_req(b, &len, SHOT_POOL, 0,
+           (uint32_t[]) { SHOT_BUFFER, 0, w, h, w * 4, 0 }, 6);
+    wl_req(b, &len, SHOOTER, 0, (uint32_t[]) { OUTPUT, SHOT_BUFFER }, 2);
+    if (xd_send(b, len, 0)) {
+        return fail(name, "SEND: %s", strerror(errno));
+    }
+    if (!wl_wait(name, SHOOTER, 0, NULL)) {
+        return false;
+    }
+
+    shot = blob_map(shot_bo, shot_size);
+    if (!shot) {
+        return fail(name, "mapping the screenshot: %s", strerror(errno));
+    }
+    for (i = 0; i < w * h && !found; i++) {
+        found = (shot[i] & 0xffffff) == (test_pixel(0, 0) & 0xffffff);
+        x0 = i % w;
+        y0 = i / w;
+    }
+    if (!found || x0 + 64 > w || y0 + 64 > h) {
+        return fail(name, "the image is not in the screenshot");
+    }
+    printf("SCREENSHOT image at (%u, %u)\n", x0, y0);
+    for (y = 0; y < 64; y++) {
+        for (x = 0; x < 64; x++) {
+            uint32_t got = shot[(y0 + y) * w + x0 + x] & 0xffffff;
+
+            if (got != (test_pixel(x, y) & 0xffffff)) {
+                return fail(name, "pixel (%u, %u) is 0x%06x, not 0x%06x", x,
+                            y, got, test_pixel(x, y) & 0xffffff);
+            }
+        }
+    }
+    munmap(shot, shot_size);
+    pass(name);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     const char *dev = NULL;
@@ -641,8 +800,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (setup(dev) && test_registry() && test_image()) {
-        test_shm();
+    if (setup(dev) && test_registry() && test_image() && test_shm()) {
+        test_screenshot();
     }
     return failures ? 1 : 0;
 }

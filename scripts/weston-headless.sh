@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A headless Wayland compositor for the cross-domain tests: Debian's Weston
-# (10.0 in bookworm) with its headless backend and the pixman renderer, on
-# a private XDG_RUNTIME_DIR.  No GPU, no seat, no display needed.
+# (10.0 in bookworm) with its headless backend, the pixman renderer and
+# the fullscreen shell, on a private XDG_RUNTIME_DIR.  No GPU, no seat, no
+# display needed.
 #
 #   weston-headless.sh start DIR   install weston if needed, start it with
 #                                  DIR as XDG_RUNTIME_DIR, wait for its
@@ -34,18 +35,22 @@ start)
     mkdir -p "$dir"
     chmod 700 "$dir"
     rm -f "$dir/$socket" "$dir/$socket.lock" "$dir/weston.log"
-    # kiosk-shell starts no helper clients (desktop-shell starts two)
+    # fullscreen-shell starts no helper clients (desktop-shell starts two)
+    # and repaints (kiosk-shell of weston 10 sends no frame callbacks here);
+    # --debug lets any client use weston_screenshooter
     XDG_RUNTIME_DIR=$dir setsid weston --backend=headless-backend.so \
-        --use-pixman --shell=kiosk-shell.so --socket="$socket" \
-        --no-config --idle-time=0 --log="$dir/weston.log" \
+        --use-pixman --shell=fullscreen-shell.so --socket="$socket" \
+        --no-config --idle-time=0 --debug --log="$dir/weston.log" \
         < /dev/null > "$dir/weston.out" 2>&1 &
-    echo $! > "$dir/weston.pid"
+    pid=$!
+    echo "$pid" > "$dir/weston.pid"
     for ((i = 0; i < ${WESTON_TIMEOUT:-30} * 10; i++)); do
-        if [ -S "$dir/$socket" ]; then
+        if [ -S "$dir/$socket" ] && running; then
             echo "$dir/$socket"
             exit 0
         fi
-        running || break
+        # (until it execs weston, the child has another name)
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     tail -n 20 "$dir/weston.log" "$dir/weston.out" >&2 2>/dev/null || true

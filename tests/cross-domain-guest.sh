@@ -5,8 +5,9 @@
 # the guest: a Wayland client made of raw virtio-gpu ioctls that gets the
 # compositor's globals through RECEIVE, allocates an image blob with
 # GET_IMAGE_REQUIREMENTS, writes its pixels and hands it to the compositor
-# as a wl_shm buffer.  Also fails when the host answered a command of the
-# guest with an error (the guest kernel logs those).
+# as a wl_shm buffer, and finds them, exact, in Weston's screenshot of its
+# output taken into another blob.  Also fails when the host answered a
+# command of the guest with an error (the guest kernel logs those).
 # env: QEMU_SRC, QEMU_BUILD (default build/qemu and build/qemu-build),
 #      XD_DEVICE (the -device string without the socket path), plus
 #      guest-run.sh's ACCEL, MEM, ...
@@ -65,7 +66,7 @@ fi
 
 log=$run/cmd/xd.log
 check "xd-test exits with 0" grep -q '^xd rc=0 ' "$run/results"
-for step in setup registry image shm; do
+for step in setup registry image shm screenshot; do
     check "$step" grep -q "^PASS $step\b" "$log"
 done
 check "Weston's wl_compositor and wl_shm seen in the guest" \
