@@ -57,7 +57,7 @@ fi
 
 run=$OUT/run
 if ! QEMU=$obj/qemu-system-x86_64 "$TOP/scripts/guest-run.sh" -o "$run" \
-        -d "$XD_DEVICE,x-wayland-socket-path=$socket" -f "$OUT/xd-test" \
+        -d "$XD_DEVICE,wayland-socket-path=$socket" -f "$OUT/xd-test" \
         -T 240 -e 'run xd xd-test --timeout 120' > /dev/null; then
     echo "FAIL: cross-domain-guest: the guest runs xd-test ($run/status:" \
          "$(cat "$run/status" 2>/dev/null))"
