@@ -1,7 +1,7 @@
 # The virtio-gpu series for Debian's QEMU 7.2: see README.md.
 S := scripts
 
-.PHONY: help base tree export status build guest check demo clean
+.PHONY: help base tree export status build guest check demo clean bench
 
 help:
 	@echo "make demo     build if needed, boot a headless guest on our device, screenshots"
@@ -11,6 +11,7 @@ help:
 	@echo "make status   do build/qemu and patches/ agree?"
 	@echo "make build    build build/bin/qemu-system-x86_64 from build/qemu"
 	@echo "make guest    fetch the guest kernel and build the guest initramfs"
+	@echo "make bench    benchmarks against upstream 10.2 and stock 7.2 (QUICK=1: <10 min)"
 
 base:
 	$(S)/fetch-base.sh
@@ -41,6 +42,11 @@ check:
 
 demo: build
 	$(S)/demo.sh
+
+# Benchmarks (bench/run.sh): builds the contenders under build/bench/,
+# prints the results directory.  QUICK=1 for --quick; BENCH_ARGS for more.
+bench:
+	bench/run.sh $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 # Build outputs only: build/qemu (your work) stays.
 clean:

@@ -146,6 +146,10 @@ def section_fence(rows, res, out):
     ma, mb = get(rows, "fence", "ours", "none", "median"), get(rows, "fence", "ours", gl, "median")
     pa, pb = get(rows, "fence", "ours", "none", "p99"), get(rows, "fence", "ours", gl, "p99")
     pairs.append(["ours headless / ours gtk", "none vs gtk,gl=on", ratio(ma, mb), ratio(pa, pb)])
+    for b in ("upstream", "stock"):
+        pairs.append(["ours headless / %s gtk" % b, "none vs gtk,gl=on (different displays)",
+                      ratio(ma, get(rows, "fence", b, gl, "median")),
+                      ratio(pa, get(rows, "fence", b, gl, "p99"))])
     out.append("Ratios (lower is faster):\n")
     out.append(table(["pair", "display", "median ratio", "p99 ratio"], pairs))
     out.append("")
@@ -207,23 +211,31 @@ def section_guest(rows, res, out):
                "rendering in software (llvmpipe inside the TCG guest, "
                "kms_swrast) on the 2D `virtio-gpu-pci`: what users have "
                "today without the series.\n")
+    out.append("Both at the device's preferred mode, 1280x800 (glmark2 2023.01 "
+               "would take the largest EDID mode, 5120x2160: "
+               "`bench/guest/prefmode.c` hides the others), glmark2 with an "
+               "XRGB visual (`--visual-config a=0`: the device scans out no "
+               "ARGB).  glmark2's score is the mean FPS of its scenes, "
+               "truncated; the unrounded mean is given too.\n")
     body = []
     for c, cfg in cfgs:
         body.append([cfg, fmt(get(rows, "guest", c, cfg, "kmscube_fps"), 2),
-                     fmt(get(rows, "guest", c, cfg, "glmark2_score"), 0)])
-    out.append(table(["guest rendering", "kmscube fps", "glmark2 score"], body))
+                     fmt(get(rows, "guest", c, cfg, "glmark2_score"), 0),
+                     fmt(get(rows, "guest", c, cfg, "glmark2_fps"), 2)])
+    out.append(table(["guest rendering", "kmscube fps", "glmark2 score",
+                      "glmark2 mean fps"], body))
     out.append("")
-    out.append(table(["pair", "kmscube ratio", "glmark2 ratio"],
+    out.append(table(["pair", "kmscube ratio", "glmark2 mean fps ratio"],
                      [["virgl / software-2d",
                        ratio(get(rows, "guest", "ours", "virgl", "kmscube_fps"),
                              get(rows, "guest", "ours", "software-2d", "kmscube_fps")),
-                       ratio(get(rows, "guest", "ours", "virgl", "glmark2_score"),
-                             get(rows, "guest", "ours", "software-2d", "glmark2_score"))]]))
+                       ratio(get(rows, "guest", "ours", "virgl", "glmark2_fps"),
+                             get(rows, "guest", "ours", "software-2d", "glmark2_fps"))]]))
     out.append("")
-    if plot_bars(os.path.join(res, "guest.png"), "Guest rendering", "fps / score",
-                 ["kmscube fps", "glmark2 score"],
+    if plot_bars(os.path.join(res, "guest.png"), "Guest rendering (higher is faster)", "fps",
+                 ["kmscube fps", "glmark2 mean fps"],
                  [(cfg, [get(rows, "guest", c, cfg, "kmscube_fps"),
-                         get(rows, "guest", c, cfg, "glmark2_score")]) for c, cfg in cfgs]):
+                         get(rows, "guest", c, cfg, "glmark2_fps")]) for c, cfg in cfgs]):
         out.append("![guest](guest.png)\n")
 
 
@@ -231,70 +243,115 @@ def section_map(rows, res, out):
     cfgs = configs(rows, "map-unmap")
     if not cfgs:
         return
+    g = lambda cfg, m: get(rows, "map-unmap", "ours", cfg, m)
     out.append("## MAP_BLOB + UNMAP_BLOB\n")
     out.append("A qtest (`bench/qtest/virtio-gpu-bench.c`, ours only: "
                "neither stock 7.2 nor upstream 10.2 with virglrenderer "
-               "0.10.4 map host blobs) maps a virgl host blob into the "
-               "hostmem BAR and unmaps it, n cycles, alone and while a "
-               "second context keeps fenced virgl work in flight; for that "
-               "context, the fence latency (submit to answer, as the qtest "
-               "sees it) during the cycles.  Times include the qtest "
-               "protocol's round trips.\n")
-    metrics = []
-    for r in rows:
-        if r["bench"] == "map-unmap" and r["metric"] not in metrics:
-            metrics.append(r["metric"])
+               "0.10.4 map host blobs) maps a 64 KiB virgl host blob into "
+               "the hostmem BAR and unmaps it, n cycles, alone and while a "
+               "second context keeps %s fenced virgl clears (256x256) in "
+               "flight.  That context's fence latency (submit to answer) is "
+               "measured without the cycles and during them.  Times are "
+               "host wall-clock, kick to answer, and include the qtest "
+               "protocol's round trips.\n" % fmt(g("fence-loaded", "depth"), 0))
     body = []
-    for c, cfg in cfgs:
-        body.append([cfg] + [fmt(get(rows, "map-unmap", c, cfg, m)) for m in metrics])
-    out.append(table(["run"] + metrics, body))
+    for cfg in ("alone", "loaded"):
+        body.append([cfg, fmt(g(cfg, "cycles_per_s")), fmt(g(cfg, "median_us")),
+                     fmt(g(cfg, "p99_us")), fmt(g(cfg, "map_median_us")),
+                     fmt(g(cfg, "map_p99_us")), fmt(g(cfg, "unmap_median_us")),
+                     fmt(g(cfg, "unmap_p99_us")), fmt(g(cfg, "n"), 0)])
+    out.append(table(["cycles", "cycles/s", "cycle median µs", "cycle p99 µs",
+                      "MAP median µs", "MAP p99 µs", "UNMAP median µs",
+                      "UNMAP p99 µs", "n"], body))
     out.append("")
-    alone = get(rows, "map-unmap", "ours", "alone", "cycles_per_s")
-    loaded = get(rows, "map-unmap", "ours", "loaded", "cycles_per_s")
-    out.append(table(["pair", "cycles/s ratio"], [["loaded / alone", ratio(loaded, alone)]]))
+    body = []
+    for cfg, what in (("fence-alone", "without MAP/UNMAP"),
+                      ("fence-loaded", "during MAP/UNMAP cycles")):
+        body.append([what, fmt(g(cfg, "median_us")), fmt(g(cfg, "p99_us")),
+                     fmt(g(cfg, "n"), 0)])
+    out.append(table(["second context's fences", "median µs", "p99 µs", "n"], body))
     out.append("")
-    labels = [cfg for _, cfg in cfgs]
-    if plot_bars(os.path.join(res, "map-unmap.png"), "MAP_BLOB + UNMAP_BLOB", "cycles/s",
-                 labels, [("cycles/s", [get(rows, "map-unmap", c, cfg, "cycles_per_s")
-                                        for c, cfg in cfgs])]):
+    out.append(table(["pair", "ratio"], [
+        ["cycles/s loaded / alone", ratio(g("loaded", "cycles_per_s"), g("alone", "cycles_per_s"))],
+        ["fence median during cycles / without", ratio(g("fence-loaded", "median_us"),
+                                                       g("fence-alone", "median_us"))],
+        ["fence p99 during cycles / without", ratio(g("fence-loaded", "p99_us"),
+                                                    g("fence-alone", "p99_us"))]]))
+    out.append("")
+    if plot_bars(os.path.join(res, "map-unmap.png"), "MAP_BLOB + UNMAP_BLOB cycle and fence latency",
+                 "µs", ["cycle alone", "cycle loaded", "fence alone", "fence during cycles"],
+                 [("median", [g("alone", "median_us"), g("loaded", "median_us"),
+                              g("fence-alone", "median_us"), g("fence-loaded", "median_us")]),
+                  ("p99", [g("alone", "p99_us"), g("loaded", "p99_us"),
+                           g("fence-alone", "p99_us"), g("fence-loaded", "p99_us")])]):
         out.append("![map-unmap](map-unmap.png)\n")
 
 
 def section_replay(rows, res, out):
-    cfgs = configs(rows, "replay")
-    if not cfgs:
+    if not configs(rows, "replay"):
         return
+    g = lambda who, cfg, m: get(rows, "replay", who, cfg, m)
     out.append("## Device overhead: a recorded virgl stream replayed\n")
-    out.append("A virgl command stream recorded at virglrenderer's API while "
-               "kmscube ran in the guest on our device "
-               "(`bench/host/virgl-record.c`, an LD_PRELOAD shim: QEMU "
-               "itself is not changed) is replayed through our device by a "
-               "qtest (every call becomes its virtio-gpu command) and "
-               "straight into virglrenderer by `bench/host/virgl-replay.c` "
-               "(surfaceless EGL: the limit).  Times are the sum over all "
-               "commands of submit-to-answer, in ms per replay of the "
-               "whole stream (median and p99 over the repetitions).\n")
-    metrics = []
-    for r in rows:
-        if r["bench"] == "replay" and r["metric"] not in metrics:
-            metrics.append(r["metric"])
+    out.append("kmscube (%s frames) ran in the guest on our "
+               "`virtio-gpu-gl-pci` (`-display none`) with "
+               "`bench/host/virgl-record.c` preloaded into QEMU: an "
+               "LD_PRELOAD shim that records every call QEMU makes into "
+               "virglrenderer (QEMU itself is unchanged), only while "
+               "kmscube runs (%s bytes, %s calls).  The stream is then "
+               "replayed through our device by a qtest, each call as its "
+               "virtio-gpu request, one at a time, fenced where the guest "
+               "fenced it; and straight into virglrenderer by "
+               "`bench/host/virgl-replay.c` (surfaceless EGL, same flags "
+               "as the device): the limit.  Times are summed over the "
+               "stream, per replay; the first replay (shader compiles) is "
+               "not counted.  'transport' replays as many GET_DISPLAY_INFO "
+               "requests, which never reach virglrenderer: the cost of the "
+               "qtest protocol and the virtqueue alone.\n" % (
+                   fmt(g("record", "stream", "frames"), 0),
+                   fmt(g("record", "stream", "bytes"), 0),
+                   fmt(g("device", "stream-info", "ops"), 0)))
     body = []
-    for c, cfg in cfgs:
-        body.append([c, cfg] + [fmt(get(rows, "replay", c, cfg, m), 2) for m in metrics])
-    out.append(table(["who", "run"] + metrics, body))
+    for who, cfg, what in (("device", "stream", "through our device (qtest)"),
+                           ("limit", "stream", "straight into virglrenderer"),
+                           ("device", "transport", "transport floor (GET_DISPLAY_INFO)")):
+        body.append([what, fmt(g(who, cfg, "median_ms"), 2), fmt(g(who, cfg, "p99_ms"), 2),
+                     fmt(g(who, cfg, "cold_ms"), 2), fmt(g(who, cfg, "reps"), 0)])
+    out.append(table(["replay", "median ms", "p99 ms", "first (cold) ms", "replays"], body))
     out.append("")
-    dev = get(rows, "replay", "device", "stream", "median_ms")
-    lim = get(rows, "replay", "limit", "stream", "median_ms")
-    floor = get(rows, "replay", "device", "transport", "median_ms")
-    pairs = [["device / limit", ratio(dev, lim)]]
+    body = []
+    for op in ("op", "op-submit", "op-transfer_write", "op-res_create", "op-ctx_create"):
+        for who in ("device", "limit"):
+            if g(who, op, "median_us") is None:
+                continue
+            body.append([op.replace("op-", "") if op != "op" else "all calls", who,
+                         fmt(g(who, op, "median_us")), fmt(g(who, op, "p99_us")),
+                         fmt(g(who, op, "n"), 0)])
+    dt = g("device", "transport-op", "median_us")
+    if dt is not None:
+        body.append(["GET_DISPLAY_INFO", "device", fmt(dt),
+                     fmt(g("device", "transport-op", "p99_us")),
+                     fmt(g("device", "transport-op", "n"), 0)])
+    out.append(table(["call", "replayed", "median µs", "p99 µs", "n"], body))
+    out.append("")
+    dev, lim, floor = g("device", "stream", "median_ms"), g("limit", "stream", "median_ms"), \
+        g("device", "transport", "median_ms")
+    pairs = [["stream: device / limit", ratio(dev, lim)]]
     if floor is not None and dev is not None:
-        pairs.append(["(device - qtest transport floor) / limit", ratio(dev - floor, lim)])
+        pairs.append(["stream: (device - transport floor) / limit", ratio(dev - floor, lim)])
+    pairs.append(["submit median: device / limit",
+                  ratio(g("device", "op-submit", "median_us"), g("limit", "op-submit", "median_us"))])
     out.append(table(["pair", "ratio"], pairs))
     out.append("")
+    errs = (g("device", "stream-info", "errors") or 0) + (g("limit", "stream", "errors") or 0)
+    if errs:
+        out.append("Calls that failed during the replays (per replay): device %s, "
+                   "limit %s.\n" % (fmt(g("device", "stream-info", "errors"), 0),
+                                     fmt(g("limit", "stream", "errors"), 0)))
     if plot_bars(os.path.join(res, "replay.png"), "Replay of a recorded virgl stream", "ms",
-                 ["%s %s" % c for c in cfgs],
-                 [("median ms", [get(rows, "replay", c, cfg, "median_ms") for c, cfg in cfgs]),
-                  ("p99 ms", [get(rows, "replay", c, cfg, "p99_ms") for c, cfg in cfgs])]):
+                 ["device (qtest)", "limit (virglrenderer)", "transport floor"],
+                 [("median ms", [dev, lim, floor]),
+                  ("p99 ms", [g("device", "stream", "p99_ms"), g("limit", "stream", "p99_ms"),
+                              g("device", "transport", "p99_ms")])]):
         out.append("![replay](replay.png)\n")
 
 
@@ -322,6 +379,16 @@ def main():
     section_guest(rows, res, out)
     section_map(rows, res, out)
     section_replay(rows, res, out)
+    fpath = os.path.join(res, "failures.tsv")
+    if os.path.exists(fpath):
+        out.append("## Runs that failed\n")
+        body = []
+        with open(fpath) as f:
+            for line in f:
+                parts = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+                body.append([parts[0], parts[1], parts[2].replace("`", "'").replace("|", "/")])
+        out.append(table(["run", "status", "QEMU's last words"], body))
+        out.append("")
     bt = ["%s %s s" % (k[len("build_seconds_"):], v) for k, v in meta.items()
           if k.startswith("build_seconds_")]
     out.append("## Run\n")

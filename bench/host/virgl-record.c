@@ -5,6 +5,12 @@
  * makes the real call.  QEMU itself is not changed: the bench records with
  * the very binary it measures.
  *
+ * With $VIRGL_RECORD_GATE set, only the calls made while that file
+ * exists are recorded, and of those only the ones on resources and
+ * contexts created while it existed: the bench's guest creates it
+ * (through the 9p share of scripts/guest-run.sh) around the workload, so
+ * that the console's updates (boot messages) stay out.
+ *
  * Build: gcc -O2 -Wall -shared -fPIC -o virgl-record.so virgl-record.c -ldl
  * Use:   VIRGL_RECORD=/tmp/x.vglrec LD_PRELOAD=./virgl-record.so qemu-...
  */
@@ -16,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "virgl-rec.h"
 
@@ -32,6 +39,7 @@ struct rec_create_args {
 struct res_info {
     uint32_t handle;
     uint32_t target;
+    int recorded;               /* its creation is in the recording */
     struct iovec *iov;
     int niov;
     uint64_t size;
@@ -43,6 +51,8 @@ static FILE *out;
 static int disabled;
 static unsigned long records;
 static struct res_info *resources;
+#define MAX_CTX 4096
+static uint8_t ctx_recorded[MAX_CTX];
 
 static void close_out(void)
 {
@@ -93,6 +103,19 @@ static void put64(uint8_t *p, uint64_t v)
     put32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Is the gate open (or is there none)? */
+static int gate_open(void)
+{
+    static const char *gate;
+    static int checked;
+
+    if (!checked) {
+        gate = getenv("VIRGL_RECORD_GATE");
+        checked = 1;
+    }
+    return !gate || !*gate || access(gate, F_OK) == 0;
+}
+
 /* One record: the fixed part @fixed, then @extra bytes (may be NULL) */
 static void emit(uint32_t op, const uint8_t *fixed, uint32_t fixed_len,
                  const void *extra, uint32_t extra_len)
@@ -100,7 +123,7 @@ static void emit(uint32_t op, const uint8_t *fixed, uint32_t fixed_len,
     uint8_t hdr[8];
     FILE *f = output();
 
-    if (!f) {
+    if (!f || !gate_open()) {
         return;
     }
     put32(hdr, op);
@@ -114,6 +137,8 @@ static void emit(uint32_t op, const uint8_t *fixed, uint32_t fixed_len,
         fflush(f);
     }
 }
+
+static int gate_open(void);
 
 static struct res_info *res_find(uint32_t handle, int create)
 {
@@ -146,6 +171,19 @@ static void res_forget(uint32_t handle)
             return;
         }
     }
+}
+
+/* Do ops on this resource / context go into the recording? */
+static int res_recorded(uint32_t handle)
+{
+    struct res_info *r = res_find(handle, 0);
+
+    return gate_open() && r && r->recorded;
+}
+
+static int ctx_is_recorded(uint32_t ctx_id)
+{
+    return gate_open() && (ctx_id == 0 || (ctx_id < MAX_CTX && ctx_recorded[ctx_id]));
 }
 
 /* Copy @len bytes at @off of the backing @iov into @dst */
@@ -188,6 +226,9 @@ int virgl_renderer_context_create(uint32_t handle, uint32_t nlen,
     put32(b + 4, 0);
     put32(b + 8, nlen);
     emit(VGLREC_CTX_CREATE, b, sizeof(b), name, name ? nlen : 0);
+    if (handle < MAX_CTX) {
+        ctx_recorded[handle] = gate_open();
+    }
     pthread_mutex_unlock(&lock);
     return real_virgl_renderer_context_create(handle, nlen, name);
 }
@@ -206,6 +247,9 @@ int virgl_renderer_context_create_with_flags(uint32_t ctx_id, uint32_t flags,
     put32(b + 4, flags);
     put32(b + 8, nlen);
     emit(VGLREC_CTX_CREATE, b, sizeof(b), name, name ? nlen : 0);
+    if (ctx_id < MAX_CTX) {
+        ctx_recorded[ctx_id] = gate_open();
+    }
     pthread_mutex_unlock(&lock);
     return real_virgl_renderer_context_create_with_flags(ctx_id, flags, nlen, name);
 }
@@ -218,7 +262,12 @@ void virgl_renderer_context_destroy(uint32_t handle)
 
     pthread_mutex_lock(&lock);
     put32(b, handle);
-    emit(VGLREC_CTX_DESTROY, b, sizeof(b), NULL, 0);
+    if (ctx_is_recorded(handle)) {
+        emit(VGLREC_CTX_DESTROY, b, sizeof(b), NULL, 0);
+    }
+    if (handle < MAX_CTX) {
+        ctx_recorded[handle] = 0;
+    }
     pthread_mutex_unlock(&lock);
     real_virgl_renderer_context_destroy(handle);
 }
@@ -239,6 +288,7 @@ int virgl_renderer_resource_create(struct rec_create_args *args,
     }
     emit(VGLREC_RES_CREATE, b, sizeof(b), NULL, 0);
     res_find(args->handle, 1)->target = args->target;
+    res_find(args->handle, 1)->recorded = gate_open();
     pthread_mutex_unlock(&lock);
     return real_virgl_renderer_resource_create(args, iov, num_iovs);
 }
@@ -251,7 +301,9 @@ void virgl_renderer_resource_unref(uint32_t res_handle)
 
     pthread_mutex_lock(&lock);
     put32(b, res_handle);
-    emit(VGLREC_RES_UNREF, b, sizeof(b), NULL, 0);
+    if (res_recorded(res_handle)) {
+        emit(VGLREC_RES_UNREF, b, sizeof(b), NULL, 0);
+    }
     res_forget(res_handle);
     pthread_mutex_unlock(&lock);
     real_virgl_renderer_resource_unref(res_handle);
@@ -274,7 +326,9 @@ int virgl_renderer_resource_attach_iov(int res_handle, struct iovec *iov,
     put32(b, (uint32_t)res_handle);
     put32(b + 4, 0);
     put64(b + 8, size);
-    emit(VGLREC_ATTACH_IOV, b, sizeof(b), NULL, 0);
+    if (res_recorded((uint32_t)res_handle)) {
+        emit(VGLREC_ATTACH_IOV, b, sizeof(b), NULL, 0);
+    }
     r = res_find((uint32_t)res_handle, 1);
     r->iov = iov;               /* QEMU keeps the array until detach */
     r->niov = num_iovs;
@@ -294,7 +348,9 @@ void virgl_renderer_resource_detach_iov(int res_handle, struct iovec **iov,
 
     pthread_mutex_lock(&lock);
     put32(b, (uint32_t)res_handle);
-    emit(VGLREC_DETACH_IOV, b, sizeof(b), NULL, 0);
+    if (res_recorded((uint32_t)res_handle)) {
+        emit(VGLREC_DETACH_IOV, b, sizeof(b), NULL, 0);
+    }
     r = res_find((uint32_t)res_handle, 0);
     if (r) {
         r->iov = NULL;
@@ -312,7 +368,9 @@ static void ctx_res(uint32_t op, int ctx_id, int res_handle)
     pthread_mutex_lock(&lock);
     put32(b, (uint32_t)ctx_id);
     put32(b + 4, (uint32_t)res_handle);
-    emit(op, b, sizeof(b), NULL, 0);
+    if (ctx_is_recorded((uint32_t)ctx_id) && res_recorded((uint32_t)res_handle)) {
+        emit(op, b, sizeof(b), NULL, 0);
+    }
     pthread_mutex_unlock(&lock);
 }
 
@@ -341,7 +399,9 @@ int virgl_renderer_submit_cmd(void *buffer, int ctx_id, int ndw)
     pthread_mutex_lock(&lock);
     put32(b, (uint32_t)ctx_id);
     put32(b + 4, (uint32_t)ndw);
-    emit(VGLREC_SUBMIT, b, sizeof(b), buffer, ndw > 0 ? (uint32_t)ndw * 4 : 0);
+    if (ctx_is_recorded((uint32_t)ctx_id)) {
+        emit(VGLREC_SUBMIT, b, sizeof(b), buffer, ndw > 0 ? (uint32_t)ndw * 4 : 0);
+    }
     pthread_mutex_unlock(&lock);
     return real_virgl_renderer_submit_cmd(buffer, ctx_id, ndw);
 }
@@ -383,7 +443,10 @@ int virgl_renderer_transfer_write_iov(uint32_t handle, uint32_t ctx_id,
          (uint32_t, uint32_t, int, uint32_t, uint32_t, struct rec_box *,
           uint64_t, struct iovec *, unsigned int));
 
-    if (!iovec) {
+    pthread_mutex_lock(&lock);
+    int rec = !iovec && res_recorded(handle) && ctx_is_recorded(ctx_id);
+    pthread_mutex_unlock(&lock);
+    if (rec) {
         uint8_t b[VGLREC_TRANSFER_WRITE_FIXED];
         struct res_info *r;
         uint64_t len = 0;
@@ -440,7 +503,10 @@ int virgl_renderer_transfer_read_iov(uint32_t handle, uint32_t ctx_id,
          (uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, struct rec_box *,
           uint64_t, struct iovec *, int));
 
-    if (!iov) {
+    pthread_mutex_lock(&lock);
+    int rec = !iov && res_recorded(handle) && ctx_is_recorded(ctx_id);
+    pthread_mutex_unlock(&lock);
+    if (rec) {
         uint8_t b[VGLREC_TRANSFER_FIXED];
 
         pthread_mutex_lock(&lock);

@@ -189,7 +189,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if (virgl_renderer_init(NULL, VIRGL_RENDERER_USE_EGL |
+    /* virglrenderer refuses a NULL cookie */
+    static int cookie;
+    if (virgl_renderer_init(&cookie, VIRGL_RENDERER_USE_EGL |
                             VIRGL_RENDERER_USE_SURFACELESS |
                             VIRGL_RENDERER_THREAD_SYNC |
                             VIRGL_RENDERER_ASYNC_FENCE_CB, &cbs)) {

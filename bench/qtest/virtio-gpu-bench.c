@@ -7,7 +7,8 @@
  *   map-unmap   RESOURCE_MAP_BLOB + RESOURCE_UNMAP_BLOB of one virgl host
  *               blob, $BENCH_N cycles: alone ("alone"), then while a
  *               second context keeps $BENCH_DEPTH fenced virgl clears in
- *               flight ("loaded"), with that context's fence latency
+ *               flight ("loaded": at least $BENCH_MIN_FENCES of those
+ *               answered, default 200), with that context's fence latency
  *               ("fence-loaded", and "fence-alone" without the cycles)
  *   replay      the recording $BENCH_REPLAY (bench/host/virgl-record.c)
  *               replayed through the device, $BENCH_REPS times, each call
@@ -301,6 +302,7 @@ static void bench_map_unmap(void *obj, void *data, QGuestAllocator *alloc)
 {
     QVirtioGPU *gpu = obj;
     long n = env_long("BENCH_N", 1000), i;
+    long min_fences = env_long("BENCH_MIN_FENCES", 200);
     Bench b = {
         .gpu = gpu,
         .depth = env_long("BENCH_DEPTH", 2),
@@ -407,7 +409,8 @@ static void bench_map_unmap(void *obj, void *data, QGuestAllocator *alloc)
     b.refill = true;
     work_top_up(&b, 4);
     total = 0;
-    for (i = 0; i < n; i++) {
+    /* n cycles, and more until the other context has min_fences answers */
+    for (i = 0; i < n || b.fence_us->len < (guint)min_fences; i++) {
         double m = map_op(&b, true, true), u = map_op(&b, false, true);
 
         push(map_us, m);
@@ -441,7 +444,7 @@ typedef struct Replay {
  * streams and memory entries), fenced if @fence (a FENCE record), and
  * wait for it; returns µs from kick to answer and the response type.
  */
-static double send(Replay *r, void *req, size_t len, const void *data,
+static double replay_send(Replay *r, void *req, size_t len, const void *data,
                    size_t data_len, const uint8_t *fence, uint32_t *type)
 {
     struct virtio_gpu_ctrl_hdr *hdr = req;
@@ -489,7 +492,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
         if (id < MAX_IDS) {
             r->ctx_alive[id] = 1;
         }
-        return send(r, &c, sizeof(c), NULL, 0, fence, type);
+        return replay_send(r, &c, sizeof(c), NULL, 0, fence, type);
     }
     case VGLREC_CTX_DESTROY: {
         struct virtio_gpu_ctrl_hdr h;
@@ -500,7 +503,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
         if (id < MAX_IDS) {
             r->ctx_alive[id] = 0;
         }
-        return send(r, &h, sizeof(h), NULL, 0, fence, type);
+        return replay_send(r, &h, sizeof(h), NULL, 0, fence, type);
     }
     case VGLREC_RES_CREATE: {
         struct virtio_gpu_resource_create_3d c = {
@@ -522,7 +525,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
         if (h < MAX_IDS) {
             r->res_alive[h] = 1;
         }
-        return send(r, &c, sizeof(c), NULL, 0, fence, type);
+        return replay_send(r, &c, sizeof(c), NULL, 0, fence, type);
     }
     case VGLREC_RES_UNREF: {
         struct virtio_gpu_resource_unref u = { 0 };
@@ -533,7 +536,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
         if (h < MAX_IDS) {
             r->res_alive[h] = 0;
         }
-        return send(r, &u, sizeof(u), NULL, 0, fence, type);
+        return replay_send(r, &u, sizeof(u), NULL, 0, fence, type);
     }
     case VGLREC_ATTACH_IOV: {
         struct virtio_gpu_resource_attach_backing a = { 0 };
@@ -557,14 +560,14 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
         a.nr_entries = cpu_to_le32(1);
         ent.addr = cpu_to_le64(r->backing[h]);
         ent.length = cpu_to_le32(size);
-        return send(r, &a, sizeof(a), &ent, sizeof(ent), fence, type);
+        return replay_send(r, &a, sizeof(a), &ent, sizeof(ent), fence, type);
     }
     case VGLREC_DETACH_IOV: {
         struct virtio_gpu_resource_detach_backing d = { 0 };
 
         qvirtio_gpu_hdr_init(&d.hdr, VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING);
         d.resource_id = cpu_to_le32(vglrec_u32(p, 0));
-        return send(r, &d, sizeof(d), NULL, 0, fence, type);
+        return replay_send(r, &d, sizeof(d), NULL, 0, fence, type);
     }
     case VGLREC_CTX_ATTACH:
     case VGLREC_CTX_DETACH: {
@@ -575,7 +578,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
                              VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE);
         c.hdr.ctx_id = cpu_to_le32(vglrec_u32(p, 0));
         c.resource_id = cpu_to_le32(vglrec_u32(p, 4));
-        return send(r, &c, sizeof(c), NULL, 0, fence, type);
+        return replay_send(r, &c, sizeof(c), NULL, 0, fence, type);
     }
     case VGLREC_SUBMIT: {
         struct virtio_gpu_cmd_submit s = { 0 };
@@ -584,7 +587,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
         qvirtio_gpu_hdr_init(&s.hdr, VIRTIO_GPU_CMD_SUBMIT_3D);
         s.hdr.ctx_id = cpu_to_le32(vglrec_u32(p, 0));
         s.size = cpu_to_le32(bytes);
-        return send(r, &s, sizeof(s), p + 8, bytes, fence, type);
+        return replay_send(r, &s, sizeof(s), p + 8, bytes, fence, type);
     }
     case VGLREC_TRANSFER_WRITE:
     case VGLREC_TRANSFER_READ: {
@@ -621,7 +624,7 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
                              VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D :
                              VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D);
         t.hdr.ctx_id = cpu_to_le32(vglrec_u32(p, 4));
-        return send(r, &t, sizeof(t), NULL, 0, fence, type);
+        return replay_send(r, &t, sizeof(t), NULL, 0, fence, type);
     }
     case VGLREC_FENCE: {
         /* a fence of a request that made no virglrenderer call */
@@ -630,12 +633,12 @@ static double replay_op(Replay *r, const VGLRecOp *o, uint32_t *type)
 
             qvirtio_gpu_hdr_init(&s.hdr, VIRTIO_GPU_CMD_SUBMIT_3D);
             s.hdr.ctx_id = cpu_to_le32(vglrec_u32(p, 4));
-            return send(r, &s, sizeof(s), NULL, 0, p, type);
+            return replay_send(r, &s, sizeof(s), NULL, 0, p, type);
         } else {
             struct virtio_gpu_ctrl_hdr h;
 
             qvirtio_gpu_hdr_init(&h, VIRTIO_GPU_CMD_GET_DISPLAY_INFO);
-            return send(r, &h, sizeof(h), NULL, 0, p, type);
+            return replay_send(r, &h, sizeof(h), NULL, 0, p, type);
         }
     }
     }
@@ -653,7 +656,7 @@ static void replay_cleanup(Replay *r)
 
             qvirtio_gpu_hdr_init(&u.hdr, VIRTIO_GPU_CMD_RESOURCE_UNREF);
             u.resource_id = cpu_to_le32(i);
-            send(r, &u, sizeof(u), NULL, 0, NULL, &type);
+            replay_send(r, &u, sizeof(u), NULL, 0, NULL, &type);
             r->res_alive[i] = 0;
         }
         if (r->ctx_alive[i]) {
@@ -661,7 +664,7 @@ static void replay_cleanup(Replay *r)
 
             qvirtio_gpu_hdr_init(&h, VIRTIO_GPU_CMD_CTX_DESTROY);
             h.ctx_id = cpu_to_le32(i);
-            send(r, &h, sizeof(h), NULL, 0, NULL, &type);
+            replay_send(r, &h, sizeof(h), NULL, 0, NULL, &type);
             r->ctx_alive[i] = 0;
         }
     }
@@ -741,7 +744,7 @@ static void bench_replay(void *obj, void *data, QGuestAllocator *alloc)
             double us;
 
             qvirtio_gpu_hdr_init(&h, VIRTIO_GPU_CMD_GET_DISPLAY_INFO);
-            us = send(r, &h, sizeof(h), NULL, 0, NULL, &type);
+            us = replay_send(r, &h, sizeof(h), NULL, 0, NULL, &type);
             ftotal += us;
             if (rep > 0) {
                 push(floor_us, us);
