@@ -4,6 +4,8 @@
 #   build.sh [SRC [OBJ]]   default: build/qemu into build/qemu-build,
 #                          and build/bin/qemu-system-x86_64 points at it
 #   NINJA_TARGETS=...      extra ninja targets (qtests, say)
+#   CONFIGURE_EXTRA=...    extra configure options, e.g. --enable-rutabaga-gfx
+#                          (with PKG_CONFIG_PATH naming the library's .pc)
 . "$(dirname "$0")/lib.sh"
 
 src=${1:-$BUILD/qemu}
@@ -37,12 +39,14 @@ opts=(
     --disable-docs --disable-install-blobs
     --firmwarepath="$(IFS=:; echo "${firmware[*]}")"
 )
-# Later patches add options; pass them only once the source knows them.
-if grep -q "'rutabaga_gfx'" "$src/meson_options.txt" 2>/dev/null; then
-    opts+=(--enable-rutabaga-gfx)
-fi
+# Optional libraries not named here are "auto": rutabaga_gfx, which Debian
+# lacks, is off unless CONFIGURE_EXTRA asks for it (tests/rutabaga-glue.sh).
+# shellcheck disable=SC2206  # CONFIGURE_EXTRA is a word list
+opts+=(${CONFIGURE_EXTRA:-})
 
-want=$(printf '%s\n' "${opts[@]}" | sha256sum | cut -c1-16)
+want=$({ printf '%s\n' "${opts[@]}"
+         [ -z "${PKG_CONFIG_PATH:-}" ] || echo "PKG_CONFIG_PATH=$PKG_CONFIG_PATH"
+       } | sha256sum | cut -c1-16)
 if [ ! -f "$obj/build.ninja" ] || [ "$(cat "$obj/.series-config" 2>/dev/null)" != "$want" ]; then
     say "configuring $obj"
     rm -rf "$obj"
