@@ -16,7 +16,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 
 src=${QEMU_SRC:-$BUILD/qemu}
 obj=${QEMU_BUILD:-$BUILD/qemu-build}
-XD_DEVICE=${XD_DEVICE:-virtio-gpu-gl-pci,blob=on,hostmem=256M,context_init=on,x-cross-domain=on}
+XD_DEVICE=${XD_DEVICE:-virtio-gpu-rutabaga-pci,cross-domain=on,hostmem=256M}
 OUT=$BUILD/tests/cross-domain-guest
 fails=0
 
