@@ -130,7 +130,7 @@ prepare_meson() {
 firmware=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 
 build_one() {                           # NAME
-    local name=$1 src=$B/$1/qemu obj=$B/$1/qemu-build cc=gcc opts want t0
+    local name=$1 src=$B/$1/qemu obj=$B/$1/qemu-build cc=gcc opts want t0 kind
     opts=(
         --target-list=x86_64-softmmu
         --without-default-features
@@ -165,7 +165,9 @@ build_one() {                           # NAME
     fi
     want=$(printf '%s\n' "${opts[@]}" | sha256sum | cut -c1-16)
     t0=$(ts)
+    kind=incremental
     if [ ! -f "$obj/build.ninja" ] || [ "$(cat "$obj/.bench-config" 2>/dev/null)" != "$want" ]; then
+        kind=full
         say "$name: configuring $obj"
         rm -rf "$obj"
         mkdir -p "$obj"
@@ -189,7 +191,9 @@ build_one() {                           # NAME
     mkdir -p "$B/bin"
     ln -sfn "../$name/qemu-build/qemu-system-x86_64" "$B/bin/qemu-$name"
     say "$name: $B/bin/qemu-$name ($(( $(ts) - t0 )) s)"
-    echo "$name $(( $(ts) - t0 ))" >> "$B/build-times"
+    # "NAME SECONDS full|incremental" (full: configured and built from
+    # scratch, with whatever ccache held)
+    echo "$name $(( $(ts) - t0 )) $kind" >> "$B/build-times"
 }
 
 [ $# -gt 0 ] || set -- stock ours upstream

@@ -135,6 +135,15 @@ def section_fence(rows, res, out):
                      fmt(get(rows, "fence", c, cfg, "median")),
                      fmt(get(rows, "fence", c, cfg, "p99")),
                      fmt(get(rows, "fence", c, cfg, "n"), 0)])
+    fpath = os.path.join(res, "failures.tsv")
+    if os.path.exists(fpath):
+        with open(fpath) as f:
+            for line in f:
+                name = line.split("\t")[0]
+                if name.startswith("fence-"):
+                    c, _, cfg = name[len("fence-"):].partition("-")
+                    body.append([NAMES.get(c, c), DISPLAYS.get(cfg, cfg),
+                                 "failed", "failed", "(see below)"])
     out.append(table(["contender", "display", "median µs", "p99 µs", "n"], body))
     out.append("")
     pairs = []
@@ -250,10 +259,13 @@ def section_map(rows, res, out):
                "0.10.4 map host blobs) maps a 64 KiB virgl host blob into "
                "the hostmem BAR and unmaps it, n cycles, alone and while a "
                "second context keeps %s fenced virgl clears (256x256) in "
-               "flight.  That context's fence latency (submit to answer) is "
-               "measured without the cycles and during them.  Times are "
-               "host wall-clock, kick to answer, and include the qtest "
-               "protocol's round trips.\n" % fmt(g("fence-loaded", "depth"), 0))
+               "flight (each answered clear is replaced at once).  That "
+               "context's fence latency (submit to answer) is measured "
+               "without the cycles and during them.  Both contexts share "
+               "the one control queue, which the device works through in "
+               "order: a MAP or UNMAP waits for the clears queued before "
+               "it.  Times are host wall-clock, kick to answer, and "
+               "include the qtest protocol's round trips.\n" % fmt(g("fence-loaded", "depth"), 0))
     body = []
     for cfg in ("alone", "loaded"):
         body.append([cfg, fmt(g(cfg, "cycles_per_s")), fmt(g(cfg, "median_us")),
@@ -389,14 +401,18 @@ def main():
                 body.append([parts[0], parts[1], parts[2].replace("`", "'").replace("|", "/")])
         out.append(table(["run", "status", "QEMU's last words"], body))
         out.append("")
-    bt = ["%s %s s" % (k[len("build_seconds_"):], v) for k, v in meta.items()
-          if k.startswith("build_seconds_")]
+    bt = ["%s %s s" % (k[len("build_full_seconds_"):], v) for k, v in meta.items()
+          if k.startswith("build_full_seconds_")]
+    bl = ["%s %s s" % (k[len("build_last_seconds_"):], v) for k, v in meta.items()
+          if k.startswith("build_last_seconds_")]
     out.append("## Run\n")
     out.append("Iterations: fence n=%s, 2D n=%s, kmscube %s frames, glmark2 %s, "
                "MAP/UNMAP n=%s.  The bench took %s s.%s\n" % (
                    meta.get("fence_n"), meta.get("two_d_n"), meta.get("kmscube_frames"),
                    meta.get("glmark2_args"), meta.get("map_n"), meta.get("bench_seconds", "?"),
-                   (" Last build times: " + ", ".join(bt) + ".") if bt else ""))
+                   (" First (full) builds, 2 jobs, nice 10, on this shared "
+                    "machine: " + ", ".join(bt) + "; this run's (cached) builds: "
+                    + ", ".join(bl) + ".") if bt else ""))
     with open(os.path.join(res, "report.md"), "w") as f:
         f.write("\n".join(out))
     print(os.path.join(res, "report.md"))

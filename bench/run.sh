@@ -103,8 +103,11 @@ for c in stock ours upstream; do
     fi
 done
 have ours || die "no $BIN/qemu-ours: run bench/build.sh"
-[ -f "$B/build-times" ] && sed 's/^/build_seconds_/; s/ /=/' "$B/build-times" |
-    awk -F= '{ last[$1] = $2 } END { for (k in last) print k "=" last[k] }' |
+# The newest full build of each contender, and its last build (this run's)
+[ -f "$B/build-times" ] && awk '
+    $3 == "full" { full[$1] = $2 } { last[$1] = $2 }
+    END { for (k in full) print "build_full_seconds_" k "=" full[k]
+          for (k in last) print "build_last_seconds_" k "=" last[k] }' "$B/build-times" |
     sort >> "$RES/meta.txt"
 echo "ours_patches=$(git -C "$TOP" log -1 --format='%h %cs' -- patches)" >> "$RES/meta.txt"
 
@@ -272,7 +275,7 @@ fi
 if want qtest; then
     if "$TOP/bench/qtest.sh" build >> "$RES/qtest-build.log" 2>&1; then
         progress "qtest: MAP_BLOB + UNMAP_BLOB cycles, alone and next to a fenced context (n=$MAP_N)"
-        if "$TOP/bench/qtest.sh" run map-unmap "$MAP_N" > "$RES/runs/map-unmap.txt" 2> "$RES/runs/map-unmap.log"; then
+        if timeout 900 "$TOP/bench/qtest.sh" run map-unmap "$MAP_N" > "$RES/runs/map-unmap.txt" 2> "$RES/runs/map-unmap.log"; then
             grep '^RESULT' "$RES/runs/map-unmap.txt" | while read -r _ name rest; do
                 for kv in $rest; do
                     record map-unmap ours "$name" "${kv%%=*}" "${kv#*=}" ""
@@ -289,7 +292,7 @@ fi
 # ---- 5. device overhead: replay through the device vs straight ------------
 if want replay; then
     progress "device overhead: record a virgl stream (kmscube, $REPLAY_FRAMES frames) and replay it"
-    if "$TOP/bench/replay.sh" "$RES" "$REPLAY_FRAMES" "$REPLAY_REPS" > "$RES/runs/replay.txt" 2> "$RES/runs/replay.log"; then
+    if timeout 1800 "$TOP/bench/replay.sh" "$RES" "$REPLAY_FRAMES" "$REPLAY_REPS" > "$RES/runs/replay.txt" 2> "$RES/runs/replay.log"; then
         grep '^RESULT' "$RES/runs/replay.txt" | while read -r _ who name rest; do
             for kv in $rest; do
                 record replay "$who" "$name" "${kv%%=*}" "${kv#*=}" ""

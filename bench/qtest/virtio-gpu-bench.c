@@ -260,8 +260,9 @@ static double map_op(Bench *b, bool map, bool loaded)
 
     if (!room(b->gpu, 2)) {
         drain(b);
-        work_top_up(b, 4);
     }
+    /* clears that found no room when they were due go in now */
+    work_top_up(b, 4);
     if (map) {
         qvirtio_gpu_hdr_init(&m.hdr, VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB);
         m.resource_id = cpu_to_le32(BLOB_RES);
@@ -400,6 +401,7 @@ static void bench_map_unmap(void *obj, void *data, QGuestAllocator *alloc)
     printf("RESULT fence-alone median_us=%.1f p99_us=%.1f n=%u depth=%d "
            "fences_per_s=%.1f\n", pct(b.fence_us, 50), pct(b.fence_us, 99),
            b.fence_us->len, b.depth, b.fence_us->len / ((now_us() - t0) / 1e6));
+    fflush(stdout);
     g_array_set_size(b.fence_us, 0);
 
     /* Loaded: the cycles while the other context keeps working */
