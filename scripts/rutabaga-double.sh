@@ -7,6 +7,7 @@
 #
 # Like the real .pc, the double's has no rpath: run programs linked with
 # it with LD_LIBRARY_PATH=<prefix>/lib.
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 src=$TOP/tests/rutabaga-double

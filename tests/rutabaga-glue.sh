@@ -10,6 +10,7 @@
 #   4. the qtests of virtio-gpu-rutabaga in that build, the glue ones
 #      (gfx-*) included.
 # env: QEMU_TREE (default build/qemu): the tree whose HEAD is tested.
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
 tree=${QEMU_TREE:-$BUILD/qemu}
