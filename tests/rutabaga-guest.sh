@@ -6,15 +6,16 @@
 # backend as virtio-gpu-gl-pci,venus=on, so the guest must see the same
 # features, the same virgl2 and venus capsets and the same renderers.
 #
-# Boot 1, virtio-gpu-rutabaga-pci,virgl2=on,venus=on,hostmem=256M:
-#   - the driver's feature lines, the GETPARAMs (capsets virgl2 and venus,
-#     0x14: no virgl, which only virgl=on would add), virtgpu-test all;
+# Boot 1, virtio-gpu-rutabaga-pci,virgl2=on,venus=on,cross-domain=on,hostmem=256M:
+#   - the driver's feature lines, the GETPARAMs (capsets virgl2, venus and
+#     cross-domain, 0x34: no virgl, which only virgl=on would add),
+#     virtgpu-test all;
 #   - eglinfo's renderers, vulkaninfo's devices, kmscube on virgl;
 #   - QEMU (-d guest_errors) logged no guest error.
 # Boot 2, virtio-gpu-gl-pci,blob=on,context_init=on,venus=on,hostmem=256M:
 #   the same commands; the feature lines, the virgl2 and venus capset data,
 #   the renderers and the Vulkan devices must equal those of boot 1.
-# (cross-domain=on joins boot 1 once QEMU has its native backend.)
+# (tests/cross-domain-guest.sh runs cross-domain contexts against Weston.)
 #
 # env: guest-run.sh's QEMU, ACCEL, MEM, SMP...  Results in
 # $BUILD/tests/rutabaga-guest/.
@@ -22,7 +23,7 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 
 OUT=$BUILD/tests/rutabaga-guest
-RDEV=virtio-gpu-rutabaga-pci,virgl2=on,venus=on,hostmem=256M
+RDEV=virtio-gpu-rutabaga-pci,virgl2=on,venus=on,cross-domain=on,hostmem=256M
 GDEV=virtio-gpu-gl-pci,blob=on,context_init=on,venus=on,hostmem=256M
 QEMU=${QEMU:-$BUILD/bin/qemu-system-x86_64}
 fails=0
@@ -94,10 +95,10 @@ if guest rutabaga "$RDEV"; then
         has rutabaga drm 'features: \+context_init'
     check "$RDEV: the host window is 256 MiB" \
         has rutabaga drm 'Host memory window: 0x[0-9a-f]+ \+0x10000000'
-    check "$RDEV: params: supported_capset_ids=0x14 (virgl2, venus)" \
-        has rutabaga params '^PASS params.* supported_capset_ids=0x14( |$)'
-    check "$RDEV: capsets: virgl2 (v2) and venus" \
-        has rutabaga capsets '^PASS capsets 2\(virgl2,v2,[0-9]+B\) 4\(venus,v[0-9]+,[0-9]+B\)$'
+    check "$RDEV: params: supported_capset_ids=0x34 (virgl2, venus, cross-domain)" \
+        has rutabaga params '^PASS params.* supported_capset_ids=0x34( |$)'
+    check "$RDEV: capsets: virgl2 (v2), venus and cross-domain" \
+        has rutabaga capsets '^PASS capsets 2\(virgl2,v2,[0-9]+B\) 4\(venus,v[0-9]+,[0-9]+B\) 5\(cross-domain,v[0-9]+,[0-9]+B\)$'
     check "$RDEV: virtgpu-test all: no FAIL" \
         has rutabaga all '^SUMMARY pass=[0-9]+ fail=0 '
     renderer=$(sed -n 's/^OpenGL ES profile renderer: //p' "$OUT/rutabaga/cmd/eglinfo.log")
