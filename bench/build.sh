@@ -57,12 +57,14 @@ prepare_stock() {
     fi
 }
 
-# ours: the committed series, not whatever build/qemu holds right now.
+# ours: the series as patches/ holds it, not whatever build/qemu holds
+# right now (the lead's work in progress).
 prepare_ours() {
     local dir=$B/ours/qemu base want p
     base=$(worktree "$dir")
-    want=$(cd "$TOP/patches" && cat series $(sed -e '/^[[:space:]]*#/d' \
-        -e '/^[[:space:]]*$/d' series) | sha256sum | cut -c1-16)
+    want=$(cd "$TOP/patches" && { cat series
+        sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' series |
+            while read -r p; do cat "$p"; done; } | sha256sum | cut -c1-16)
     if [ "$(cat "$B/ours/.patches" 2>/dev/null)" = "$want" ] &&
        [ -z "$(git -C "$dir" status --porcelain)" ]; then
         return 0
@@ -159,10 +161,8 @@ build_one() {                           # NAME
     if grep -q "^option('pixman'" "$src/meson_options.txt"; then
         opts+=(--enable-pixman)
     fi
-    if grep -q "'rutabaga_gfx'" "$src/meson_options.txt" &&
-       [ "$name" = ours ]; then
-        opts+=(--enable-rutabaga-gfx)
-    fi
+    # rutabaga_gfx (ours) stays "auto", as in scripts/build.sh: Debian has
+    # no rutabaga_gfx_ffi.
     want=$(printf '%s\n' "${opts[@]}" | sha256sum | cut -c1-16)
     t0=$(ts)
     kind=incremental

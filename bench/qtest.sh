@@ -42,7 +42,7 @@ EOF
                   -e 's# tests/qtest/qos-test\.p/[^ ]*\.c\.o##g' \
                   -e "s#@MAIN@#tests/qtest/qos-test.p/qos-test.c.o $OUT/virtio-gpu-bench.o#" \
                   -e "s#-o tests/qtest/qos-test #-o $PROG #" <<< "$link")
-    (cd "$OBJ" && eval "nice -n $NICE $cc -Wno-error -I$TOP/bench/host -o $OUT/virtio-gpu-bench.o -c $SRC") ||
+    (cd "$OBJ" && eval "nice -n $NICE $cc -I$TOP/bench/host -o $OUT/virtio-gpu-bench.o -c $SRC") ||
         die "compiling $SRC failed"
     (cd "$OBJ" && eval "$link") || die "linking $PROG failed"
     say "qtest: $PROG"

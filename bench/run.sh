@@ -36,6 +36,8 @@ want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 B=$BUILD/bench
 BIN=$B/bin
+# Xvfb for the GL displays, matplotlib for the plots (bookworm's)
+need_pkgs xvfb xauth python3-matplotlib
 T0=$SECONDS
 stamp=$(date +%Y%m%d-%H%M%S)
 RES=${BENCH_RESULTS:-$B/results}/$stamp${QUICK:+-quick}
