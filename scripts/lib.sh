@@ -141,3 +141,39 @@ qemu_session_stop() {
     fi
     rm -rf "$sockdir"
 }
+
+# Test scripts: check NAME CMD... runs CMD and prints "PASS: NAME" or
+# "FAIL: NAME" (with $CHECK_PREFIX before NAME), counting both; skip
+# prints a SKIP line, which is neither.  test_summary ends the script.
+passes=0
+fails=0
+skips=0
+check() {
+    local name=$1; shift
+    if "$@"; then
+        echo "PASS: ${CHECK_PREFIX:-}$name"; passes=$((passes + 1))
+    else
+        echo "FAIL: ${CHECK_PREFIX:-}$name"; fails=$((fails + 1))
+    fi
+}
+skip() { echo "SKIP: ${CHECK_PREFIX:-}$*"; skips=$((skips + 1)); }
+test_summary() {                # DIR START-SECONDS
+    echo "results: $1 ($((SECONDS - $2))s; $passes passed, $fails failed," \
+         "$skips skipped)"
+    [ "$fails" -eq 0 ]
+}
+
+# guest_check DIR DEVICE GUEST-RUN-ARGS...: boot the rootfs guest on DEVICE
+# with scripts/guest-run.sh into DIR; a check that it ran its commands.
+guest_check() {
+    local dir=$1 dev=$2 info
+    shift 2
+    if "$TOP/scripts/guest-run.sh" -d "$dev" -o "$dir" "$@" > /dev/null; then
+        info="ready after $(sed -n 's/^boot_seconds=//p' "$dir/info")s,"
+        info+=" all done after $(sed -n 's/^total_seconds=//p' "$dir/info")s"
+        check "$dev: guest boots and runs its commands ($info)" true
+        return 0
+    fi
+    check "$dev: guest run: $(cat "$dir/status" 2>/dev/null)" false
+    return 1
+}

@@ -18,17 +18,7 @@ src=${QEMU_SRC:-$BUILD/qemu}
 obj=${QEMU_BUILD:-$BUILD/qemu-build}
 XD_DEVICE=${XD_DEVICE:-virtio-gpu-rutabaga-pci,cross-domain=on,hostmem=256M}
 OUT=$BUILD/tests/cross-domain-guest
-fails=0
-
-check() {
-    local name=$1; shift
-    if "$@"; then
-        echo "PASS: cross-domain-guest: $name"
-    else
-        echo "FAIL: cross-domain-guest: $name"
-        fails=$((fails + 1))
-    fi
-}
+CHECK_PREFIX="cross-domain-guest: "
 
 if [ ! -f "$src/hw/display/virtio-gpu-cross-domain.c" ]; then
     echo "SKIP: cross-domain-guest: the series in $src has no cross-domain backend"

@@ -39,20 +39,8 @@ source "$(dirname "$0")/../scripts/lib.sh"
 OUT=$BUILD/tests/guest-gl
 KMSCUBE_FRAMES=${KMSCUBE_FRAMES:-3000}
 DEV=virtio-gpu-gl-pci,blob=on,hostmem=256M,context_init=on
-fails=0
-passes=0
-skips=0
 t0=$SECONDS
 
-check() {
-    local name=$1; shift
-    if "$@"; then
-        echo "PASS: $name"; passes=$((passes + 1))
-    else
-        echo "FAIL: $name"; fails=$((fails + 1))
-    fi
-}
-skip() { echo "SKIP: $*"; skips=$((skips + 1)); }
 
 "$TOP/scripts/guest-kernel.sh"
 "$TOP/scripts/guest-initramfs.sh"
@@ -73,16 +61,7 @@ field() { sed -n "s/.*$2 \([0-9.]*\).*/\1/p" "$run/cmd/$1.log" | tail -n1; }
 # directory.
 guest() {
     run=$OUT/$1
-    if "$TOP/scripts/guest-run.sh" -d "$2" -o "$run" -t 900 -e "$3" -- "${@:4}" > /dev/null; then
-        echo "PASS: $2: guest boots and runs its commands" \
-             "(ready after $(sed -n 's/^boot_seconds=//p' "$run/info")s," \
-             "all done after $(sed -n 's/^total_seconds=//p' "$run/info")s)"
-        passes=$((passes + 1))
-        return 0
-    fi
-    echo "FAIL: $2: guest run: $(cat "$run/status" 2>/dev/null)"
-    fails=$((fails + 1))
-    return 1
+    guest_check "$run" "$2" -t 900 -e "$3" -- "${@:4}"
 }
 
 # ---- 1. virgl: virtgpu-test, eglinfo, kmscube, glmark2 ----------------------
@@ -244,5 +223,4 @@ fi
     fi
 fi
 
-echo "results: $OUT ($((SECONDS - t0))s; $passes passed, $fails failed, $skips skipped)"
-[ "$fails" -eq 0 ]
+test_summary "$OUT" "$t0"

@@ -12,18 +12,8 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 
 OUT=$BUILD/tests/guest-rootfs-smoke
-fails=0
-passes=0
 t0=$SECONDS
 
-check() {
-    local name=$1; shift
-    if "$@"; then
-        echo "PASS: $name"; passes=$((passes + 1))
-    else
-        echo "FAIL: $name"; fails=$((fails + 1))
-    fi
-}
 
 "$TOP/scripts/guest-kernel.sh"
 "$TOP/scripts/guest-initramfs.sh"
@@ -40,16 +30,7 @@ refused() {                     # NAME ERRNO-NAME: exit 1 and FAIL with it
 # guest DEVICE NAME COMMANDS: run them; $run is the output directory.
 guest() {
     run=$OUT/$2
-    if "$TOP/scripts/guest-run.sh" -d "$1" -o "$run" -t 600 -e "$3" > /dev/null; then
-        echo "PASS: $1: guest boots and runs its commands" \
-             "(ready after $(sed -n 's/^boot_seconds=//p' "$run/info")s," \
-             "first command at $(sed -n 's/^first_cmd_seconds=//p' "$run/info")s)"
-        passes=$((passes + 1))
-        return 0
-    fi
-    echo "FAIL: $1: guest run: $(cat "$run/status" 2>/dev/null)"
-    fails=$((fails + 1))
-    return 1
+    guest_check "$run" "$1" -t 600 -e "$3"
 }
 
 # ---- 1. the 2D device with guest blobs and a host-visible window ----------
@@ -129,5 +110,4 @@ run all virtgpu-test all
         eval 'has all "^SKIP blob-guest: resource_blob=0" && has all "^SUMMARY pass=[0-9]+ fail=0 "'
 fi
 
-echo "results: $OUT ($((SECONDS - t0))s; $passes passed, $fails failed)"
-[ "$fails" -eq 0 ]
+test_summary "$OUT" "$t0"

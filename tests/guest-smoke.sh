@@ -8,12 +8,6 @@ source "$(dirname "$0")/../scripts/lib.sh"
 EXPECT_SIZE=${EXPECT_SIZE:-1280x800}
 MIN_TEXT_PIXELS=${MIN_TEXT_PIXELS:-2000}
 OUT=$BUILD/tests/guest-smoke
-fails=0
-
-check() {
-    local name=$1; shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
 
 need_pkgs python3
 "$TOP/scripts/guest-kernel.sh"
@@ -26,11 +20,10 @@ smoke() {
     shift
     out=$OUT/$(tr -c 'A-Za-z0-9.\n-' _ <<< "$dev")
     if ! "$TOP/scripts/guest-boot.sh" -d "$dev" -o "$out" > /dev/null; then
-        echo "FAIL: guest boots on $dev"
-        fails=$((fails + 1))
+        check "guest boots on $dev" false
         return
     fi
-    echo "PASS: guest boots on $dev"
+    check "guest boots on $dev" true
 
     local drm=$out/drm.txt
     check "$dev: guest driver initialized" \

@@ -26,18 +26,8 @@ OUT=$BUILD/tests/rutabaga-guest
 RDEV=virtio-gpu-rutabaga-pci,virgl2=on,venus=on,cross-domain=on,hostmem=256M
 GDEV=virtio-gpu-gl-pci,blob=on,context_init=on,venus=on,hostmem=256M
 QEMU=${QEMU:-$BUILD/bin/qemu-system-x86_64}
-fails=0
-passes=0
 t0=$SECONDS
 
-check() {
-    local name=$1; shift
-    if "$@"; then
-        echo "PASS: $name"; passes=$((passes + 1))
-    else
-        echo "FAIL: $name"; fails=$((fails + 1))
-    fi
-}
 
 if ! "$QEMU" -device help 2>/dev/null | grep -q '"virtio-gpu-rutabaga-pci"'; then
     echo "SKIP: rutabaga-guest: this QEMU has no virtio-gpu-rutabaga-pci yet"
@@ -63,17 +53,8 @@ run kmscube -t 300 stdbuf -oL kmscube -c 300
 
 # guest NAME DEVICE: run COMMANDS on DEVICE into $OUT/NAME
 guest() {
-    local run=$OUT/$1
-    if QEMU=$QEMU "$TOP/scripts/guest-run.sh" -d "$2" -o "$run" -t 900 \
-        -e "$COMMANDS" -- -d guest_errors > /dev/null; then
-        echo "PASS: $2: guest boots and runs its commands" \
-             "(all done after $(sed -n 's/^total_seconds=//p' "$run/info")s)"
-        passes=$((passes + 1))
-        return 0
-    fi
-    echo "FAIL: $2: guest run: $(cat "$run/status" 2>/dev/null)"
-    fails=$((fails + 1))
-    return 1
+    QEMU=$QEMU guest_check "$OUT/$1" "$2" -t 900 -e "$COMMANDS" -- \
+        -d guest_errors
 }
 
 # What a run shows: feature lines, capset data, renderers, Vulkan devices
@@ -133,5 +114,4 @@ if guest rutabaga "$RDEV"; then
     fi
 fi
 
-echo "results: $OUT ($((SECONDS - t0))s; $passes passed, $fails failed)"
-[ "$fails" -eq 0 ]
+test_summary "$OUT" "$t0"
