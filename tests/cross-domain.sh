@@ -17,8 +17,8 @@ log=$BUILD/logs/cross-domain.log
 fails=0
 
 if [ ! -f "$src/hw/display/virtio-gpu-cross-domain.c" ]; then
-    echo "SKIP: cross-domain: the series in $src has no cross-domain backend"
-    exit 0
+    echo "FAIL: cross-domain: the series in $src has no cross-domain backend"
+    exit 1
 fi
 
 need_pkgs weston
@@ -41,12 +41,13 @@ echo "PASS: cross-domain: weston starts headless"
 export QTEST_QEMU_BINARY=$obj/qemu-system-x86_64
 export G_TEST_SRCDIR=$src/tests/qtest G_TEST_BUILDDIR=$obj/tests/qtest
 export QTEST_WAYLAND_SOCKET=$socket
-mapfile -t paths < <("$qos" -l | grep '/cross-domain-')
+# qos-test's virtio run (scripts/qtests.sh) has the other cross-domain
+# cases already: only those against Weston run here.
+mapfile -t paths < <("$qos" -l | grep '/cross-domain-weston-')
 args=(--tap -k)
-nweston=0
+nweston=${#paths[@]}
 for p in "${paths[@]}"; do
     args+=(-p "$p")
-    case $p in */cross-domain-weston-*) nweston=$((nweston + 1)) ;; esac
 done
 # The cases that need the compositor register only with the socket set:
 # they must be there, a missing one is no pass.
@@ -57,6 +58,7 @@ fi
 
 mkdir -p "$BUILD/logs"
 rc=0
+[ "$nweston" -gt 0 ] &&
 timeout 900 "$qos" "${args[@]}" > "$log" 2>&1 || rc=$?
 "$PYTHON" "$TOP/scripts/tap.py" cross-domain "$rc" < "$log" | tee "$log.result"
 grep -q '^FAIL' "$log.result" && fails=$((fails + 1))

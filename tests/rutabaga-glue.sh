@@ -25,8 +25,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 [ -d "$tree/.git" ] || [ -f "$tree/.git" ] ||
     die "no QEMU tree in $tree: run 'make tree'"
 if ! git -C "$tree" grep -q "'rutabaga_gfx'" HEAD -- meson_options.txt; then
-    echo "SKIP: rutabaga-glue: the series has no rutabaga_gfx option yet"
-    exit 0
+    echo "FAIL: rutabaga-glue: the series has no rutabaga_gfx option"
+    exit 1
 fi
 
 if pc=$("$TOP/scripts/rutabaga-double.sh"); then
