@@ -4,6 +4,7 @@
  *
  * Build (static, so it runs in any guest):
  *     gcc -static -O2 -Wall -Wextra -o virtgpu-test virtgpu-test.c
+ * (virtgpu-uapi.h, the uAPI, is found next to this file)
  *
  * usage: virtgpu-test [--dev PATH] SUBCOMMAND [OPTIONS]
  *   params                          every GETPARAM, with its value
@@ -76,164 +77,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The virtio-gpu DRM uAPI, shared with xd-test.c */
+#include "virtgpu-uapi.h"
+
 /*
- * The uAPI, from Linux include/uapi/drm/drm.h, drm_mode.h and virtgpu_drm.h.
- * Bookworm's linux-libc-dev has no drm/ headers and libdrm-dev's copy of
- * virtgpu_drm.h predates blobs and context init, so the structs are our own
- * copies (vt_ prefix, same layout, sizes asserted below) and the constants
- * are defined only where a header did not.
+ * KMS (Linux include/uapi/drm/drm_mode.h), for blob-scanout only: vt_
+ * structs of the same layout, sizes asserted below.
  */
-#ifndef DRM_IOCTL_BASE
-#define DRM_IOCTL_BASE 'd'
-#endif
-#ifndef DRM_COMMAND_BASE
-#define DRM_COMMAND_BASE 0x40
-#endif
-#define VT_IO(nr)        _IO(DRM_IOCTL_BASE, nr)
-#define VT_IOW(nr, t)    _IOW(DRM_IOCTL_BASE, nr, t)
-#define VT_IOWR(nr, t)   _IOWR(DRM_IOCTL_BASE, nr, t)
-/* virtgpu's own ioctls, numbered after DRM_COMMAND_BASE */
-#define VT_VIRTGPU(nr, t) VT_IOWR(DRM_COMMAND_BASE + DRM_VIRTGPU_##nr, t)
-
-struct vt_drm_version {
-    int version_major, version_minor, version_patchlevel;
-    size_t name_len;
-    char *name;
-    size_t date_len;
-    char *date;
-    size_t desc_len;
-    char *desc;
-};
-struct vt_gem_close { uint32_t handle, pad; };
-
-#ifndef DRM_VIRTGPU_MAP
-#define DRM_VIRTGPU_MAP                 0x01
-#define DRM_VIRTGPU_EXECBUFFER          0x02
-#define DRM_VIRTGPU_GETPARAM            0x03
-#define DRM_VIRTGPU_RESOURCE_CREATE     0x04
-#define DRM_VIRTGPU_RESOURCE_INFO       0x05
-#define DRM_VIRTGPU_TRANSFER_FROM_HOST  0x06
-#define DRM_VIRTGPU_TRANSFER_TO_HOST    0x07
-#define DRM_VIRTGPU_WAIT                0x08
-#define DRM_VIRTGPU_GET_CAPS            0x09
-#endif
-#ifndef DRM_VIRTGPU_RESOURCE_CREATE_BLOB
-#define DRM_VIRTGPU_RESOURCE_CREATE_BLOB 0x0a
-#endif
-#ifndef DRM_VIRTGPU_CONTEXT_INIT
-#define DRM_VIRTGPU_CONTEXT_INIT        0x0b
-#endif
-
-#ifndef VIRTGPU_EXECBUF_FENCE_FD_IN
-#define VIRTGPU_EXECBUF_FENCE_FD_IN     0x01
-#endif
-#ifndef VIRTGPU_EXECBUF_FENCE_FD_OUT
-#define VIRTGPU_EXECBUF_FENCE_FD_OUT    0x02
-#endif
-#ifndef VIRTGPU_EXECBUF_RING_IDX
-#define VIRTGPU_EXECBUF_RING_IDX        0x04
-#endif
-
-#ifndef VIRTGPU_PARAM_3D_FEATURES
-#define VIRTGPU_PARAM_3D_FEATURES       1
-#endif
-#ifndef VIRTGPU_PARAM_CAPSET_QUERY_FIX
-#define VIRTGPU_PARAM_CAPSET_QUERY_FIX  2
-#endif
-#ifndef VIRTGPU_PARAM_RESOURCE_BLOB
-#define VIRTGPU_PARAM_RESOURCE_BLOB     3
-#endif
-#ifndef VIRTGPU_PARAM_HOST_VISIBLE
-#define VIRTGPU_PARAM_HOST_VISIBLE      4
-#endif
-#ifndef VIRTGPU_PARAM_CROSS_DEVICE
-#define VIRTGPU_PARAM_CROSS_DEVICE      5
-#endif
-#ifndef VIRTGPU_PARAM_CONTEXT_INIT
-#define VIRTGPU_PARAM_CONTEXT_INIT      6
-#endif
-#ifndef VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs
-#define VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs 7
-#endif
-#ifndef VIRTGPU_PARAM_EXPLICIT_DEBUG_NAME
-#define VIRTGPU_PARAM_EXPLICIT_DEBUG_NAME 8
-#endif
-
-#ifndef VIRTGPU_DRM_CAPSET_VIRGL
-#define VIRTGPU_DRM_CAPSET_VIRGL            1
-#define VIRTGPU_DRM_CAPSET_VIRGL2           2
-#define VIRTGPU_DRM_CAPSET_GFXSTREAM_VULKAN 3
-#define VIRTGPU_DRM_CAPSET_VENUS            4
-#define VIRTGPU_DRM_CAPSET_CROSS_DOMAIN     5
-#define VIRTGPU_DRM_CAPSET_DRM              6
-#endif
-
-#ifndef VIRTGPU_BLOB_MEM_GUEST
-#define VIRTGPU_BLOB_MEM_GUEST              0x0001
-#define VIRTGPU_BLOB_MEM_HOST3D             0x0002
-#define VIRTGPU_BLOB_MEM_HOST3D_GUEST       0x0003
-#endif
-#ifndef VIRTGPU_BLOB_FLAG_USE_MAPPABLE
-#define VIRTGPU_BLOB_FLAG_USE_MAPPABLE      0x0001
-#define VIRTGPU_BLOB_FLAG_USE_SHAREABLE     0x0002
-#define VIRTGPU_BLOB_FLAG_USE_CROSS_DEVICE  0x0004
-#endif
-
-#ifndef VIRTGPU_CONTEXT_PARAM_CAPSET_ID
-#define VIRTGPU_CONTEXT_PARAM_CAPSET_ID       0x0001
-#define VIRTGPU_CONTEXT_PARAM_NUM_RINGS       0x0002
-#define VIRTGPU_CONTEXT_PARAM_POLL_RINGS_MASK 0x0003
-#endif
-#ifndef VIRTGPU_CONTEXT_PARAM_DEBUG_NAME
-#define VIRTGPU_CONTEXT_PARAM_DEBUG_NAME      0x0004
-#endif
-
-struct vt_map { uint64_t offset; uint32_t handle, pad; };
-struct vt_execbuffer {
-    uint32_t flags, size;
-    uint64_t command, bo_handles;
-    uint32_t num_bo_handles;
-    int32_t fence_fd;
-    uint32_t ring_idx;
-    /* sync objects (Linux 6.4+); zero = none */
-    uint32_t syncobj_stride, num_in_syncobjs, num_out_syncobjs;
-    uint64_t in_syncobjs, out_syncobjs;
-};
-struct vt_getparam { uint64_t param, value; };
-struct vt_resource_info { uint32_t bo_handle, res_handle, size, blob_mem; };
-struct vt_resource_create {
-    uint32_t target, format, bind, width, height, depth, array_size, last_level;
-    uint32_t nr_samples, flags, bo_handle, res_handle, size, stride;
-};
-struct vt_3d_wait { uint32_t handle, flags; };
-struct vt_get_caps {
-    uint32_t cap_set_id, cap_set_ver;
-    uint64_t addr;
-    uint32_t size, pad;
-};
-struct vt_create_blob {
-    uint32_t blob_mem, blob_flags, bo_handle, res_handle;
-    uint64_t size;
-    uint32_t pad, cmd_size;
-    uint64_t cmd, blob_id;
-};
-struct vt_ctx_set_param { uint64_t param, value; };
-struct vt_context_init { uint32_t num_params, pad; uint64_t ctx_set_params; };
-
-#define VT_IOCTL_VIRTGPU_MAP VT_VIRTGPU(MAP, struct vt_map)
-#define VT_IOCTL_VIRTGPU_EXECBUFFER VT_VIRTGPU(EXECBUFFER, struct vt_execbuffer)
-#define VT_IOCTL_VIRTGPU_GETPARAM VT_VIRTGPU(GETPARAM, struct vt_getparam)
-#define VT_IOCTL_VIRTGPU_RESOURCE_INFO VT_VIRTGPU(RESOURCE_INFO, struct vt_resource_info)
-#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE VT_VIRTGPU(RESOURCE_CREATE, struct vt_resource_create)
-#define VT_IOCTL_VIRTGPU_WAIT VT_VIRTGPU(WAIT, struct vt_3d_wait)
-#define VT_IOCTL_VIRTGPU_GET_CAPS VT_VIRTGPU(GET_CAPS, struct vt_get_caps)
-#define VT_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB VT_VIRTGPU(RESOURCE_CREATE_BLOB, struct vt_create_blob)
-#define VT_IOCTL_VIRTGPU_CONTEXT_INIT VT_VIRTGPU(CONTEXT_INIT, struct vt_context_init)
-#define VT_IOCTL_VERSION     VT_IOWR(0x00, struct vt_drm_version)
-#define VT_IOCTL_GEM_CLOSE   VT_IOW(0x09, struct vt_gem_close)
-#define VT_IOCTL_SET_MASTER  VT_IO(0x1e)
-
-/* KMS (drm_mode.h), for blob-scanout. */
 struct vt_modeinfo {
     uint32_t clock;
     uint16_t hdisplay, hsync_start, hsync_end, htotal, hskew;
@@ -279,10 +129,6 @@ struct vt_fb_dirty {
 #define VT_MODE_TYPE_PREFERRED     (1 << 3)
 #define VT_FORMAT_XRGB8888         0x34325258 /* fourcc 'XR24' */
 
-_Static_assert(sizeof(struct vt_execbuffer) == 64, "drm_virtgpu_execbuffer");
-_Static_assert(sizeof(struct vt_create_blob) == 48, "drm_virtgpu_resource_create_blob");
-_Static_assert(sizeof(struct vt_get_caps) == 24, "drm_virtgpu_get_caps");
-_Static_assert(sizeof(struct vt_context_init) == 16, "drm_virtgpu_context_init");
 _Static_assert(sizeof(struct vt_modeinfo) == 68, "drm_mode_modeinfo");
 _Static_assert(sizeof(struct vt_card_res) == 64, "drm_mode_card_res");
 _Static_assert(sizeof(struct vt_crtc) == 104, "drm_mode_crtc");

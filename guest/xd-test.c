@@ -4,6 +4,7 @@
  *
  * Build (static, so that it runs in any guest):
  *     gcc -static -O2 -Wall -Wextra -o xd-test xd-test.c
+ * (virtgpu-uapi.h is found next to this file)
  *
  * usage: xd-test [--dev PATH] [--timeout SECONDS]
  *
@@ -26,9 +27,10 @@
  * The host's error answers don't reach the ioctls: the kernel logs them
  * ("*ERROR* response 0x12.."), which tests/cross-domain-guest.sh checks.
  *
- * The ioctl numbers and layouts, the cross-domain commands and the Wayland
- * wire format are written out here: Debian's libdrm and kernel headers
- * lack CONTEXT_INIT and capset 5.
+ * Debian's libdrm and kernel headers lack CONTEXT_INIT and capset 5, so
+ * the DRM ioctls and layouts are in virtgpu-uapi.h (shared with
+ * virtgpu-test.c) and the cross-domain commands and the Wayland wire
+ * format are written out here.
  */
 
 #define _GNU_SOURCE
@@ -45,70 +47,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* DRM and virtio-gpu uAPI */
-#define DRM_BASE 'd'
-#define DRM_CMD(nr) (0x40 + (nr))
-#define IOCTL_VERSION _IOWR(DRM_BASE, 0x00, struct drm_version_args)
-#define IOCTL_GEM_CLOSE _IOW(DRM_BASE, 0x09, struct gem_close_args)
-#define IOCTL_MAP _IOWR(DRM_BASE, DRM_CMD(0x01), struct map_args)
-#define IOCTL_EXECBUFFER _IOWR(DRM_BASE, DRM_CMD(0x02), struct execbuffer_args)
-#define IOCTL_GETPARAM _IOWR(DRM_BASE, DRM_CMD(0x03), struct getparam_args)
-#define IOCTL_WAIT _IOWR(DRM_BASE, DRM_CMD(0x08), struct wait_args)
-#define IOCTL_GET_CAPS _IOWR(DRM_BASE, DRM_CMD(0x09), struct get_caps_args)
-#define IOCTL_CREATE_BLOB _IOWR(DRM_BASE, DRM_CMD(0x0a), struct blob_args)
-#define IOCTL_CONTEXT_INIT _IOWR(DRM_BASE, DRM_CMD(0x0b), struct ctx_init_args)
-
-struct drm_version_args {
-    int major, minor, patch;
-    size_t name_len;
-    char *name;
-    size_t date_len;
-    char *date;
-    size_t desc_len;
-    char *desc;
-};
-struct gem_close_args { uint32_t handle, pad; };
-struct map_args { uint64_t offset; uint32_t handle, pad; };
-struct execbuffer_args {
-    uint32_t flags, size;
-    uint64_t command, bo_handles;
-    uint32_t num_bo_handles;
-    int32_t fence_fd;
-    uint32_t ring_idx, pad;
-};
-struct getparam_args { uint64_t param, value; };
-struct wait_args { uint32_t handle, flags; };
-struct get_caps_args {
-    uint32_t cap_set_id, cap_set_ver;
-    uint64_t addr;
-    uint32_t size, pad;
-};
-struct blob_args {
-    uint32_t blob_mem, blob_flags, bo_handle, res_handle;
-    uint64_t size;
-    uint32_t pad, cmd_size;
-    uint64_t cmd, blob_id;
-};
-struct ctx_param { uint64_t param, value; };
-struct ctx_init_args { uint32_t num_params, pad; uint64_t params; };
-
-#define PARAM_3D_FEATURES 1
-#define PARAM_RESOURCE_BLOB 3
-#define PARAM_HOST_VISIBLE 4
-#define PARAM_CONTEXT_INIT 6
-#define PARAM_SUPPORTED_CAPSET_IDS 7
-#define CTX_PARAM_CAPSET_ID 1
-#define CTX_PARAM_NUM_RINGS 2
-#define CTX_PARAM_POLL_RINGS_MASK 3
-#define EXECBUF_RING_IDX 0x04
-#define BLOB_MEM_GUEST 1
-#define BLOB_MEM_HOST3D 2
-#define BLOB_FLAG_MAPPABLE 1
-#define BLOB_FLAG_SHAREABLE 2
-#define EVENT_FENCE_SIGNALED 0x90000000u
+/* The virtio-gpu DRM uAPI, shared with virtgpu-test.c */
+#include "virtgpu-uapi.h"
 
 /* Cross-domain */
-#define CAPSET_CROSS_DOMAIN 5
 #define XD_INIT 1
 #define XD_GET_IMAGE_REQUIREMENTS 2
 #define XD_POLL 3
@@ -200,8 +142,8 @@ static int xioctl(unsigned long req, void *arg)
 static int open_node(const char *path)
 {
     char name[32] = "";
-    struct drm_version_args v = { .name_len = sizeof(name) - 1,
-                                  .name = name };
+    struct vt_drm_version v = { .name_len = sizeof(name) - 1,
+                                .name = name };
     int fd, i;
     char node[32];
 
@@ -215,7 +157,7 @@ static int open_node(const char *path)
             continue;
         }
         memset(name, 0, sizeof(name));
-        if (ioctl(fd, IOCTL_VERSION, &v) == 0 &&
+        if (ioctl(fd, VT_IOCTL_VERSION, &v) == 0 &&
             !strcmp(name, "virtio_gpu")) {
             return fd;
         }
@@ -228,35 +170,35 @@ static int open_node(const char *path)
 static int getparam(uint64_t param)
 {
     int value = 0;
-    struct getparam_args gp = { .param = param,
-                                .value = (uintptr_t)&value };
+    struct vt_getparam gp = { .param = param,
+                              .value = (uintptr_t)&value };
 
-    return xioctl(IOCTL_GETPARAM, &gp) ? -1 : value;
+    return xioctl(VT_IOCTL_VIRTGPU_GETPARAM, &gp) ? -1 : value;
 }
 
 /* An EXECBUFFER of @len bytes; @ring < 0: no ring */
 static int execbuffer(const void *cmd, uint32_t len, int ring,
                       uint32_t *bos, uint32_t nbos)
 {
-    struct execbuffer_args eb = {
+    struct vt_execbuffer eb = {
         .size = len, .command = (uintptr_t)cmd,
         .bo_handles = (uintptr_t)bos, .num_bo_handles = nbos,
         .fence_fd = -1,
     };
 
     if (ring >= 0) {
-        eb.flags = EXECBUF_RING_IDX;
+        eb.flags = VIRTGPU_EXECBUF_RING_IDX;
         eb.ring_idx = ring;
     }
-    return xioctl(IOCTL_EXECBUFFER, &eb);
+    return xioctl(VT_IOCTL_VIRTGPU_EXECBUFFER, &eb);
 }
 
 static void *blob_map(uint32_t bo, size_t size)
 {
-    struct map_args m = { .handle = bo };
+    struct vt_map m = { .handle = bo };
     void *p;
 
-    if (xioctl(IOCTL_MAP, &m)) {
+    if (xioctl(VT_IOCTL_VIRTGPU_MAP, &m)) {
         return NULL;
     }
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, drm, m.offset);
@@ -266,10 +208,10 @@ static void *blob_map(uint32_t bo, size_t size)
 static int create_blob(uint32_t mem, uint32_t flags, uint64_t blob_id,
                        uint64_t size, uint32_t *bo, uint32_t *res)
 {
-    struct blob_args b = { .blob_mem = mem, .blob_flags = flags,
-                           .size = size, .blob_id = blob_id };
+    struct vt_create_blob b = { .blob_mem = mem, .blob_flags = flags,
+                                .size = size, .blob_id = blob_id };
 
-    if (xioctl(IOCTL_CREATE_BLOB, &b)) {
+    if (xioctl(VT_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &b)) {
         return -1;
     }
     *bo = b.bo_handle;
@@ -429,7 +371,7 @@ static bool wl_wait(const char *name, uint32_t obj, uint32_t op,
             return fail(name, "no fence event in %d ms", timeout_ms);
         }
         if (read(drm, ev, sizeof(ev)) < 8 ||
-            get32(ev) != EVENT_FENCE_SIGNALED) {
+            get32(ev) != VIRTGPU_EVENT_FENCE_SIGNALED) {
             return fail(name, "not a fence event");
         }
         if (channel[0] != XD_RECEIVE) {
@@ -478,17 +420,17 @@ static const struct global *find_global(const char *interface)
 static bool setup(const char *dev)
 {
     const char *name = "setup";
-    struct ctx_param params[] = {
-        { CTX_PARAM_CAPSET_ID, CAPSET_CROSS_DOMAIN },
-        { CTX_PARAM_NUM_RINGS, 2 },
-        { CTX_PARAM_POLL_RINGS_MASK, 1 << XD_CHANNEL_RING },
+    struct vt_ctx_set_param params[] = {
+        { VIRTGPU_CONTEXT_PARAM_CAPSET_ID, VIRTGPU_DRM_CAPSET_CROSS_DOMAIN },
+        { VIRTGPU_CONTEXT_PARAM_NUM_RINGS, 2 },
+        { VIRTGPU_CONTEXT_PARAM_POLL_RINGS_MASK, 1 << XD_CHANNEL_RING },
     };
-    struct ctx_init_args ci = { .num_params = 3,
-                                .params = (uintptr_t)params };
+    struct vt_context_init ci = { .num_params = 3,
+                                  .ctx_set_params = (uintptr_t)params };
     uint32_t caps[4] = { 0 };
-    struct get_caps_args gc = { .cap_set_id = CAPSET_CROSS_DOMAIN,
-                                .addr = (uintptr_t)caps,
-                                .size = sizeof(caps) };
+    struct vt_get_caps gc = { .cap_set_id = VIRTGPU_DRM_CAPSET_CROSS_DOMAIN,
+                              .addr = (uintptr_t)caps,
+                              .size = sizeof(caps) };
     uint32_t res_q, res_c;
     uint8_t cmd[20];
     int mask;
@@ -497,17 +439,17 @@ static bool setup(const char *dev)
     if (drm < 0) {
         return fail(name, "no virtio_gpu render node: %s", strerror(errno));
     }
-    mask = getparam(PARAM_SUPPORTED_CAPSET_IDS);
-    if (mask < 0 || !(mask & (1 << CAPSET_CROSS_DOMAIN))) {
+    mask = getparam(VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs);
+    if (mask < 0 || !(mask & (1 << VIRTGPU_DRM_CAPSET_CROSS_DOMAIN))) {
         return fail(name, "capset 5 not offered (capset mask 0x%x)", mask);
     }
-    if (getparam(PARAM_CONTEXT_INIT) <= 0 ||
-        getparam(PARAM_RESOURCE_BLOB) <= 0 ||
-        getparam(PARAM_HOST_VISIBLE) <= 0) {
+    if (getparam(VIRTGPU_PARAM_CONTEXT_INIT) <= 0 ||
+        getparam(VIRTGPU_PARAM_RESOURCE_BLOB) <= 0 ||
+        getparam(VIRTGPU_PARAM_HOST_VISIBLE) <= 0) {
         return fail(name, "CONTEXT_INIT, blobs and host-visible memory"
                     " needed");
     }
-    if (xioctl(IOCTL_GET_CAPS, &gc)) {
+    if (xioctl(VT_IOCTL_VIRTGPU_GET_CAPS, &gc)) {
         return fail(name, "GET_CAPS(5): %s", strerror(errno));
     }
     printf("CAPSET version=%u channels=0x%x dmabuf=%u external=%u\n",
@@ -515,13 +457,13 @@ static bool setup(const char *dev)
     if (caps[0] < 1 || !(caps[1] & (1 << XD_CHANNEL_WAYLAND))) {
         return fail(name, "no Wayland channel in the capset");
     }
-    if (xioctl(IOCTL_CONTEXT_INIT, &ci)) {
+    if (xioctl(VT_IOCTL_VIRTGPU_CONTEXT_INIT, &ci)) {
         return fail(name, "CONTEXT_INIT: %s", strerror(errno));
     }
-    if (create_blob(BLOB_MEM_GUEST, BLOB_FLAG_MAPPABLE, 0, PAGE, &query_bo,
-                    &res_q) ||
-        create_blob(BLOB_MEM_GUEST, BLOB_FLAG_MAPPABLE, 0, PAGE, &channel_bo,
-                    &res_c)) {
+    if (create_blob(VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_MAPPABLE, 0,
+                    PAGE, &query_bo, &res_q) ||
+        create_blob(VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_MAPPABLE, 0,
+                    PAGE, &channel_bo, &res_c)) {
         return fail(name, "RESOURCE_CREATE_BLOB: %s", strerror(errno));
     }
     query = blob_map(query_bo, PAGE);
@@ -580,7 +522,7 @@ static uint32_t image_blob(const char *name, uint32_t w, uint32_t h,
                            uint32_t *bo, uint32_t *res, uint64_t *size)
 {
     uint8_t cmd[24];
-    struct wait_args wa = { .handle = query_bo };
+    struct vt_3d_wait wa = { .handle = query_bo };
     uint32_t stride, blob_id;
 
     xd_hdr(cmd, XD_GET_IMAGE_REQUIREMENTS, sizeof(cmd));
@@ -590,7 +532,7 @@ static uint32_t image_blob(const char *name, uint32_t w, uint32_t h,
     put32(cmd + 20, 0x11);              /* SCANOUT | LINEAR */
     memset(query, 0xff, 64);
     if (execbuffer(cmd, sizeof(cmd), XD_QUERY_RING, &query_bo, 1) ||
-        xioctl(IOCTL_WAIT, &wa)) {
+        xioctl(VT_IOCTL_VIRTGPU_WAIT, &wa)) {
         fail(name, "GET_IMAGE_REQUIREMENTS: %s", strerror(errno));
         return 0;
     }
@@ -604,7 +546,9 @@ static uint32_t image_blob(const char *name, uint32_t w, uint32_t h,
         fail(name, "unexpected answer");
         return 0;
     }
-    if (create_blob(BLOB_MEM_HOST3D, BLOB_FLAG_MAPPABLE | BLOB_FLAG_SHAREABLE,
+    if (create_blob(VIRTGPU_BLOB_MEM_HOST3D,
+                    VIRTGPU_BLOB_FLAG_USE_MAPPABLE |
+                    VIRTGPU_BLOB_FLAG_USE_SHAREABLE,
                     blob_id, *size, bo, res)) {
         fail(name, "host blob: %s", strerror(errno));
         return 0;

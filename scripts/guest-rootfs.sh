@@ -10,10 +10,11 @@
 #   rootfs.img          the image: squashfs, zstd; booted read-only
 #   rootfs.manifest     package versions in the image
 # Cached: each stage is redone only when its inputs change.  The image's
-# stamp hashes this script, guest/rootfs.packages, guest/virtgpu-test.c and
-# the guest files copied into the image; the base's stamp hashes the package
-# list, the mirror and the mmdebstrap options.  FORCE=1 rebuilds everything
-# (say, to pick up new trixie package versions).
+# stamp hashes this script, guest/rootfs.packages, guest/virtgpu-test.c with
+# the uAPI header it includes (guest/virtgpu-uapi.h), and the guest files
+# copied into the image; the base's stamp hashes the package list, the
+# mirror and the mmdebstrap options.  FORCE=1 rebuilds everything (say, to
+# pick up new trixie package versions).
 #
 # env: MIRROR (default: the Debian mirror of the host's apt sources),
 #      FORCE=1.
@@ -35,6 +36,8 @@ source "$(dirname "$0")/lib.sh"
 GUEST=$BUILD/guest
 PKGLIST=$TOP/guest/rootfs.packages
 SRC=$TOP/guest/virtgpu-test.c
+# what the test program is built from: its source and the uAPI header
+SRCS=("$SRC" "$TOP/guest/virtgpu-uapi.h")
 TOOL=$GUEST/virtgpu-test
 BASE=$GUEST/rootfs-base
 IMG=$GUEST/rootfs.img
@@ -80,6 +83,11 @@ ensure_trixie
 MIRROR=${MIRROR:-$(host_mirror)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$GUEST"
+# One build at a time: tests run in parallel all call this script, and two
+# builds would share rootfs-stage/ and rootfs.img.tmp (one renaming the
+# image the other is still writing).  A waiter then finds the image built.
+exec 9> "$GUEST/rootfs.lock"
+flock 9
 
 # --- 1. the base system (mmdebstrap) ----------------------------------------
 # dpkg filters: no docs (but the copyright files), man pages, locales; and
@@ -133,7 +141,7 @@ else
 fi
 
 # --- 2. the test program ----------------------------------------------------
-tool_stamp="$(sha256sum "$SRC" | cut -d' ' -f1) $(gcc -dumpfullversion)"
+tool_stamp="$(cat "${SRCS[@]}" | sha256sum | cut -d' ' -f1) $(gcc -dumpfullversion)"
 if [ -x "$TOOL" ] && [ "$(cat "$TOOL.stamp" 2>/dev/null)" = "$tool_stamp" ] &&
    [ -z "${FORCE:-}" ]; then
     stage "virtgpu-test up to date"
@@ -145,7 +153,7 @@ else
 fi
 
 # --- 3. the image -----------------------------------------------------------
-img_stamp="$base_stamp $(cat "$0" "$PKGLIST" "$SRC" | sha256sum | cut -d' ' -f1)"
+img_stamp="$base_stamp $(cat "$0" "$PKGLIST" "${SRCS[@]}" | sha256sum | cut -d' ' -f1)"
 for f in "${GUEST_FILES[@]}"; do
     img_stamp+=" $(sha256sum "$TOP/${f%%:*}" | cut -d' ' -f1)"
 done
