@@ -1,7 +1,7 @@
 # The virtio-gpu series for Debian's QEMU 7.2: see README.md.
 S := scripts
 
-.PHONY: help base tree export status build guest check demo clean bench
+.PHONY: help base tree export status build guest check demo clean bench asan
 
 help:
 	@echo "make demo     build if needed, boot a headless guest on our device, screenshots"
@@ -12,6 +12,7 @@ help:
 	@echo "make build    build build/bin/qemu-system-x86_64 from build/qemu"
 	@echo "make guest    fetch the guest kernel and build the guest initramfs"
 	@echo "make bench    benchmarks against upstream 10.2 and stock 7.2 (QUICK=1: <10 min)"
+	@echo "make asan     qos-test against QEMU built with Address/LeakSanitizer"
 
 base:
 	$(S)/fetch-base.sh
@@ -47,6 +48,10 @@ demo: build
 # prints the results directory.  QUICK=1 for --quick; BENCH_ARGS for more.
 bench:
 	bench/run.sh $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# qos-test against QEMU built with AddressSanitizer and LeakSanitizer
+asan: build/qemu/.git
+	$(S)/asan.sh
 
 # Build outputs only: build/qemu (your work) stays.
 clean:
