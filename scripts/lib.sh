@@ -177,3 +177,29 @@ guest_check() {
     check "$dev: guest run: $(cat "$dir/status" 2>/dev/null)" false
     return 1
 }
+
+# check_colour_bars NAME PNG: a check that PNG shows virtgpu-test's
+# blob-scanout picture, 8 vertical colour bars.
+check_colour_bars() {
+    local want="ffffff ffff00 00ffff 00ff00 ff00ff ff0000 0000ff 202020" got
+    got=$("$PYTHON" "$TOP/tests/pngpixel.py" "$2" \
+          0.0625,0.5 0.1875,0.5 0.3125,0.5 0.4375,0.5 \
+          0.5625,0.5 0.6875,0.5 0.8125,0.5 0.9375,0.5 2>/dev/null || true)
+    check "$1: the screendump shows its 8 colour bars (${got:-no PNG})" \
+        [ "$got" = "$want" ]
+}
+
+# weston_start NAME: Debian's Weston headless on a private runtime
+# directory in /tmp (Unix socket paths are short), stopped when the
+# script exits.  Sets WESTON_DIR and WESTON_SOCKET; a FAIL line and exit
+# when it does not start.
+weston_start() {
+    WESTON_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xd-weston.XXXXXX")
+    trap '"$TOP/scripts/weston-headless.sh" stop "$WESTON_DIR" || true
+          rm -rf "$WESTON_DIR"' EXIT
+    if ! WESTON_SOCKET=$("$TOP/scripts/weston-headless.sh" start \
+                         "$WESTON_DIR"); then
+        echo "FAIL: $1: weston starts headless"
+        exit 1
+    fi
+}

@@ -34,20 +34,11 @@ need_pkgs weston gcc libc6-dev
 mkdir -p "$OUT"
 gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/xd-test" "$TOP/guest/xd-test.c"
 
-rundir=$(mktemp -d "${TMPDIR:-/tmp}/xd-weston.XXXXXX")
-cleanup() {
-    "$TOP/scripts/weston-headless.sh" stop "$rundir" || true
-    rm -rf "$rundir"
-}
-trap cleanup EXIT
-if ! socket=$("$TOP/scripts/weston-headless.sh" start "$rundir"); then
-    echo "FAIL: cross-domain-guest: weston starts headless"
-    exit 1
-fi
+weston_start cross-domain-guest
 
 run=$OUT/run
 if ! QEMU=$obj/qemu-system-x86_64 "$TOP/scripts/guest-run.sh" -o "$run" \
-        -d "$XD_DEVICE,wayland-socket-path=$socket" -f "$OUT/xd-test" \
+        -d "$XD_DEVICE,wayland-socket-path=$WESTON_SOCKET" -f "$OUT/xd-test" \
         -T 240 -e 'run xd xd-test --timeout 120' > /dev/null; then
     echo "FAIL: cross-domain-guest: the guest runs xd-test ($run/status:" \
          "$(cat "$run/status" 2>/dev/null))"
@@ -64,7 +55,7 @@ check "Weston's wl_compositor and wl_shm seen in the guest" \
           grep -q "^GLOBAL [0-9]* wl_shm " "$log"'
 check "no error answers from the host" \
     bash -c "! grep -q 'ERROR\\* response' '$log' '$run/serial.log'"
-check "weston still runs" "$TOP/scripts/weston-headless.sh" status "$rundir"
-cp "$rundir/weston.log" "$OUT/weston.log" 2>/dev/null || true
+check "weston still runs" "$TOP/scripts/weston-headless.sh" status "$WESTON_DIR"
+cp "$WESTON_DIR/weston.log" "$OUT/weston.log" 2>/dev/null || true
 echo "results: $run"
 [ "$fails" -eq 0 ]

@@ -24,23 +24,12 @@ fi
 need_pkgs weston
 NINJA_TARGETS=tests/qtest/qos-test "$TOP/scripts/build.sh" "$src" "$obj" >&2
 
-# Unix socket paths are short: the runtime directory goes to /tmp.
-rundir=$(mktemp -d "${TMPDIR:-/tmp}/xd-weston.XXXXXX")
-cleanup() {
-    "$TOP/scripts/weston-headless.sh" stop "$rundir" || true
-    rm -rf "$rundir"
-}
-trap cleanup EXIT
-
-if ! socket=$("$TOP/scripts/weston-headless.sh" start "$rundir"); then
-    echo "FAIL: cross-domain: weston starts headless"
-    exit 1
-fi
+weston_start cross-domain
 echo "PASS: cross-domain: weston starts headless"
 
 export QTEST_QEMU_BINARY=$obj/qemu-system-x86_64
 export G_TEST_SRCDIR=$src/tests/qtest G_TEST_BUILDDIR=$obj/tests/qtest
-export QTEST_WAYLAND_SOCKET=$socket
+export QTEST_WAYLAND_SOCKET=$WESTON_SOCKET
 # qos-test's virtio run (scripts/qtests.sh) has the other cross-domain
 # cases already: only those against Weston run here.
 mapfile -t paths < <("$qos" -l | grep '/cross-domain-weston-')
@@ -63,13 +52,13 @@ timeout 900 "$qos" "${args[@]}" > "$log" 2>&1 || rc=$?
 "$PYTHON" "$TOP/scripts/tap.py" cross-domain "$rc" < "$log" | tee "$log.result"
 grep -q '^FAIL' "$log.result" && fails=$((fails + 1))
 
-if "$TOP/scripts/weston-headless.sh" status "$rundir"; then
+if "$TOP/scripts/weston-headless.sh" status "$WESTON_DIR"; then
     echo "PASS: cross-domain: weston still runs after the tests"
 else
     echo "FAIL: cross-domain: weston still runs after the tests"
     fails=$((fails + 1))
 fi
-cp "$rundir/weston.log" "$BUILD/logs/cross-domain-weston.log" 2>/dev/null ||
+cp "$WESTON_DIR/weston.log" "$BUILD/logs/cross-domain-weston.log" 2>/dev/null ||
     true
 
 [ "$fails" -eq 0 ]
